@@ -1,0 +1,68 @@
+"""Two-stage fallback, first stage: offer the likeliest meanings as buttons.
+
+Rasa's TwoStageFallbackAction calls this action when NLU is unsure. The citizen picks
+one of the likeliest intents (with the service, when one was named) or "Något annat",
+which makes Rasa ask them to rephrase; a second miss ends with Kundtjänst's contact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dispatch import intent_payload
+from actions.names import (
+    ACTION_ASK_AFFIRMATION,
+    ENTITY_SERVICE,
+    INTENT_NLU_FALLBACK,
+    INTENT_OUT_OF_SCOPE,
+    UTTER_ASK_AFFIRMATION,
+)
+from bot.declarations import default_store
+from bot.texts import load_texts
+
+MAX_SUGGESTIONS = 3
+SERVICE_INTENTS = {"ask_overview", "ask_promises", "ask_expectations", "ask_not_kept",
+                   "ask_contact"}
+
+
+class ActionAskAffirmation(Action):
+    def name(self) -> str:
+        return ACTION_ASK_AFFIRMATION
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        texts = load_texts()
+        catalog = default_store().get()
+        message = tracker.latest_message
+        service_id = next(
+            (
+                e.get("value")
+                for e in message.get("entities", []) or []
+                if e.get("entity") == ENTITY_SERVICE and catalog.get(e.get("value"))
+            ),
+            None,
+        )
+        declaration = catalog.get(service_id)
+        buttons = []
+        for ranked in message.get("intent_ranking", []) or []:
+            intent = ranked.get("name")
+            if intent in (INTENT_NLU_FALLBACK, INTENT_OUT_OF_SCOPE) or intent not in (
+                texts.intent_labels
+            ):
+                continue
+            title = texts.intent_labels[intent]
+            payload_service = None
+            if declaration and intent in SERVICE_INTENTS:
+                title = f"{title}: {declaration.name}"
+                payload_service = declaration.id
+            buttons.append({"title": title, "payload": intent_payload(intent, payload_service)})
+            if len(buttons) == MAX_SUGGESTIONS:
+                break
+        buttons.append({"title": texts.something_else, "payload": f"/{INTENT_OUT_OF_SCOPE}"})
+        dispatcher.utter_message(response=UTTER_ASK_AFFIRMATION, buttons=buttons)
+        return []

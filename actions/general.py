@@ -1,0 +1,60 @@
+"""Which services the bot knows, and what a serviceförklaring is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dispatch import send, service_buttons
+from actions.names import (
+    ACTION_EXPLAIN_SERVICEFORKLARING,
+    ACTION_LIST_SERVICES,
+    INTENT_ASK_OVERVIEW,
+    UTTER_LIST_SERVICES,
+    UTTER_WHAT_IS_SERVICEFORKLARING,
+)
+from actions.service_answers import today_in_sweden
+from bot.answers import bullets, source_replies
+from bot.declarations import SERVICEFORKLARING, SERVICENIVA, default_store
+
+
+class ActionListServices(Action):
+    def name(self) -> str:
+        return ACTION_LIST_SERVICES
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        catalog = default_store().get()
+        by_kind = {
+            kind: ", ".join(d.name for d in catalog.sorted_by_name() if d.kind == kind)
+            for kind in (SERVICEFORKLARING, SERVICENIVA)
+        }
+        dispatcher.utter_message(
+            response=UTTER_LIST_SERVICES,
+            buttons=service_buttons(catalog, INTENT_ASK_OVERVIEW),
+            serviceforklaringar=by_kind[SERVICEFORKLARING],
+            servicenivaer=by_kind[SERVICENIVA],
+        )
+        return []
+
+
+class ActionExplainServiceforklaring(Action):
+    def name(self) -> str:
+        return ACTION_EXPLAIN_SERVICEFORKLARING
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        catalog = default_store().get()
+        info = catalog.municipality.serviceforklaring
+        dispatcher.utter_message(
+            response=UTTER_WHAT_IS_SERVICEFORKLARING,
+            summary=info.summary,
+            not_kept_list=bullets(info.if_not_kept),
+        )
+        send(dispatcher, source_replies(catalog, info, today_in_sweden()))
+        return []

@@ -1,0 +1,105 @@
+"""The `bot` command: run the whole bot, check the catalog, chat in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.declarations import PROJECT_ROOT, CatalogError, load_catalog
+from bot.stack import Stack, StackError
+
+
+def _check(_: argparse.Namespace) -> int:
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        print(f"Catalog error: {exc}", file=sys.stderr)
+        return 2
+    kinds: dict[str, int] = {}
+    for declaration in catalog.declarations.values():
+        kinds[declaration.kind] = kinds.get(declaration.kind, 0) + 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    print(f"Catalog OK: {len(catalog.declarations)} services ({summary})")
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run(args: argparse.Namespace) -> int:
+    if _check(args) != 0:
+        return 2
+    model = Path(args.model)
+    if not model.exists():
+        print(f"No trained model at {model}: run `make train` first.", file=sys.stderr)
+        return 2
+    stack = Stack(
+        model=model,
+        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+        action_port=int(os.environ.get("ACTION_PORT", "5055")),
+        host=os.environ.get("BOT_HOST", "127.0.0.1"),
+    )
+    # Ctrl-C and `kill` both end in a clean stop of every process.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        stack.start()
+    except StackError as exc:
+        print(f"Could not start the bot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        stack.stop()
+        return 0
+    print(
+        f"\nThe bot is running. Rasa: {stack.rasa_url}/webhooks/rest/webhook "
+        f"(socket.io on the same port); action server: {stack.action_url}. Ctrl-C stops.\n",
+        flush=True,
+    )
+    return stack.wait()
+
+
+def _shell(args: argparse.Namespace) -> int:
+    stack = Stack(model=Path(args.model), action_port=int(os.environ.get("ACTION_PORT", "5055")))
+    try:
+        stack.start_action_server()
+        from bot.endpoints import VAR_DIR, write_endpoints
+
+        endpoints = write_endpoints(VAR_DIR / "endpoints-shell.yml", stack._env())
+        return subprocess.call(
+            [str(Path(sys.executable).parent / "rasa"), "shell", "--model", args.model,
+             "--endpoints", str(endpoints)],
+            cwd=PROJECT_ROOT,
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate the declaration catalog")
+    check.set_defaults(func=_check)
+    run = commands.add_parser("run", help="start the action server and the Rasa server")
+    run.add_argument("--model", default="models/skelleftea.tar.gz")
+    run.set_defaults(func=_run)
+    shell = commands.add_parser("shell", help="chat with the bot in the terminal")
+    shell.add_argument("--model", default="models/skelleftea.tar.gz")
+    shell.set_defaults(func=_shell)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

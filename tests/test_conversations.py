@@ -1,0 +1,99 @@
+"""Multi-turn conversations through the real agent (quick model) and action server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def agent(quick_model, action_server):
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    return Agent.load(str(quick_model),
+                      action_endpoint=EndpointConfig(f"{action_server.action_url}/webhook"))
+
+
+class Conversation:
+    def __init__(self, agent):
+        self.agent = agent
+        self.sender = f"test-{uuid.uuid4().hex[:8]}"
+
+    def say(self, text: str) -> list[dict]:
+        return asyncio.run(self.agent.handle_text(text, sender_id=self.sender)) or []
+
+    def tracker(self):
+        return asyncio.run(self.agent.tracker_store.retrieve(self.sender))
+
+
+def text_of(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_promise_then_follow_up_without_naming_the_service(agent, catalog):
+    chat = Conversation(agent)
+    first = text_of(chat.say("hur lång tid tar bygglov?"))
+    assert "4 veckor" in first and catalog.declarations["bygglov"].source_url in first
+    second = text_of(chat.say("och om ni inte håller det?"))
+    assert catalog.declarations["bygglov"].if_not_kept[0] in second
+    assert chat.tracker().get_slot("service") == "bygglov"
+
+
+def test_no_service_named_asks_which_then_answers_the_same_question(agent, catalog):
+    chat = Conversation(agent)
+    replies = chat.say("hur lång tid tar det?")
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    assert len(buttons) == len(catalog.declarations)
+    payload = next(b["payload"] for b in buttons if '"nybyggnadskarta"' in b["payload"])
+    answer = text_of(chat.say(payload))
+    assert "3 veckor" in answer
+    assert catalog.declarations["nybyggnadskarta"].source_url in answer
+
+
+def test_unsure_offers_choices_then_gives_up_to_kundtjanst(agent):
+    chat = Conversation(agent)
+    first = chat.say("/nlu_fallback")
+    assert any(r.get("buttons") for r in first), first
+    assert "inte säker" in text_of(first)
+    second = chat.say("/out_of_scope")  # "Något annat"
+    assert "annat sätt" in text_of(second)
+    third = chat.say("/nlu_fallback")
+    assert "0910-73 50 00" in text_of(third)
+
+
+def test_picking_a_suggestion_answers_it(agent):
+    chat = Conversation(agent)
+    chat.say("/nlu_fallback")
+    answer = text_of(chat.say('/ask_promises{"service":"skolskjuts"}'))
+    assert "15 juni" in answer
+
+
+def test_handoff_gives_kundtjanst(agent):
+    chat = Conversation(agent)
+    answer = text_of(chat.say("kan jag få prata med en människa?"))
+    assert "0910-73 50 00" in answer and "kundtjanst@skelleftea.se" in answer
+
+
+def test_unknown_service_is_honest(agent):
+    chat = Conversation(agent)
+    chat.say("hur lång tid tar bygglov?")
+    answer = text_of(chat.say("vad lovar ni om simhallen?"))
+    assert "simhall" in answer.lower() and "0910-73 50 00" in answer
+    assert "veckor" not in answer
+
+
+def test_out_of_scope_is_honest(agent):
+    chat = Conversation(agent)
+    answer = text_of(chat.say("vad blir det för väder i morgon?"))
+    assert "0910-73 50 00" in answer
+
+
+def test_greet_and_bot_challenge(agent):
+    chat = Conversation(agent)
+    assert "Hej" in text_of(chat.say("hej!"))
+    assert "chattbot" in text_of(chat.say("är du en robot?"))
