@@ -29,6 +29,8 @@ _EXACT, _AFFIX, _TYPO = 3, 2, 1
 _MIN_PREFIX = 4
 _MIN_SUFFIX = 5
 _MIN_SUFFIX_REST = 3
+_MIN_INFIX = 6
+_MAX_INFLECTION = 4
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,16 @@ def _typo_allowance(word: str) -> int:
 
 
 @lru_cache(maxsize=65536)
-def _token_score(word: str, upper: bool, phrase_word: str) -> int:
-    """How well one message word matches one catalog word (0 = not at all)."""
+def _token_score(word: str, marked: bool, phrase_word: str) -> int:
+    """How well one message word matches one catalog word (0 = not at all).
+
+    `marked`: the word was written in capitals or directly before a hyphen ("VA",
+    "va-avgift"), which is what makes a two-letter abbreviation trustworthy.
+    """
     if word == phrase_word:
         if len(phrase_word) <= 2:
-            # "va" is both vatten och avlopp and colloquial "vad": only VA in capitals.
-            return _EXACT if upper else 0
+            # "va" is both vatten och avlopp and colloquial "vad".
+            return _EXACT if marked else 0
         return _EXACT
     if len(phrase_word) <= 3:
         return 0
@@ -67,6 +73,11 @@ def _token_score(word: str, upper: bool, phrase_word: str) -> int:
         and len(word) - len(phrase_word) >= _MIN_SUFFIX_REST
     ):
         return _AFFIX
+    if len(phrase_word) >= _MIN_INFIX:
+        # An inflected compound head: "snöplogningen" holds "plogning" + "en".
+        index = word.find(phrase_word, _MIN_SUFFIX_REST)
+        if index >= 0 and len(word) - index - len(phrase_word) <= _MAX_INFLECTION:
+            return _AFFIX
     allowance = _typo_allowance(phrase_word)
     if allowance and word[0] == phrase_word[0] and len(word) >= 4:
         if edit_distance(word, phrase_word, allowance) <= allowance:
@@ -93,14 +104,21 @@ class ServiceMatcher:
 
     def find(self, text: str) -> list[ServiceMatch]:
         words = tokens(text)
+        marked = [text[s:e].isupper() or text[e : e + 1] == "-" for _, s, e in words]
+        # A compound written in two words ("bygg lov", "snö röjning") is tried joined.
+        joined = [
+            (a[0] + b[0], a[1], b[2])
+            for a, b in zip(words, words[1:], strict=False)
+            if len(a[0]) >= 3 and len(b[0]) >= 3
+        ]
         candidates: list[tuple[int, int, int, ServiceMatch]] = []
         for phrase, entity, value in self._phrases:
             n = len(phrase)
             for i in range(len(words) - n + 1):
                 window = words[i : i + n]
                 scores = [
-                    _token_score(w, text[s:e].isupper(), p)
-                    for (w, s, e), p in zip(window, phrase, strict=True)
+                    _token_score(w, m, p)
+                    for (w, _, _), m, p in zip(window, marked[i : i + n], phrase, strict=True)
                 ]
                 if not all(scores):
                     continue
@@ -108,6 +126,12 @@ class ServiceMatcher:
                 score = sum(scores)
                 match = ServiceMatch(entity, value, start, end, text[start:end], score)
                 candidates.append((score, n, -start, match))
+            if n == 1:
+                for word, start, end in joined:
+                    score = _token_score(word, False, phrase[0])
+                    if score >= _AFFIX:
+                        match = ServiceMatch(entity, value, start, end, text[start:end], score)
+                        candidates.append((score, 1, -start, match))
         candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
         chosen: list[ServiceMatch] = []
         for _, _, _, match in candidates:

@@ -58,3 +58,16 @@ def test_offsets_point_at_the_words(matcher):
     text = "Hur lång tid tar bygglovsansökan?"
     (match,) = matcher.find(text)
     assert text[match.start:match.end] == "bygglovsansökan"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("vad kostar min va-avgift", "vatten_avlopp"),
+        ("VA och avlopp", "vatten_avlopp"),
+        ("hur funkar snöplogningen", "snorojning"),
+        ("ansöka om bygg lov", "bygglov"),
+    ],
+)
+def test_abbreviations_compounds_and_split_words(matcher, text, expected):
+    assert expected in {m.value for m in matcher.find(text) if m.entity == KNOWN}
