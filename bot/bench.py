@@ -1,7 +1,8 @@
 """`make bench`: NLU quality and server speed, our config against stock Rasa, one run.
 
-For each config (ours; the stock `rasa init` config; ours with the spaCy Swedish
-pipeline instead of whitespace tokens) trained on the same data:
+For each config trained on the same data (ours: whitespace tokens with service names
+masked; "whitespace": ours without the masking; "spacy": ours with the blank Swedish
+spaCy pipeline's tokens and lemmas; "stock": the `rasa init` config):
   - training time,
   - intent accuracy / macro-F1, service-entity accuracy / F1 and fallback rate on the
     holdout (tests/nlu_holdout.yml, never trained on),
@@ -31,6 +32,7 @@ from bot.stack import Stack, free_port
 from bot.training import CONFIG, train, with_epochs
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
+DEV = PROJECT_ROOT / "tests" / "nlu_dev.yml"
 SPACY_MODEL_DIR = PROJECT_ROOT / "var" / "spacy_sv"
 
 # The configuration `rasa init` writes in Rasa 3.6 (its commented-out defaults).
@@ -58,13 +60,16 @@ STOCK_CONFIG = {
 }
 
 
-def spacy_variant(config: dict) -> dict:
-    """Ours, with spaCy's Swedish tokens and lemmas instead of whitespace tokens."""
+OUR_TOKENIZER = "bot.nlu_components.ServiceMaskingTokenizer"
+
+
+def with_tokenizer(config: dict, tokenizer: str, spacy: bool = False) -> dict:
+    """Ours with another tokenizer: plain whitespace, or spaCy's Swedish lemmas."""
     config = yaml.safe_load(yaml.safe_dump(config))
-    pipeline = [{"name": "SpacyNLP", "model": str(SPACY_MODEL_DIR)}]
+    pipeline = [{"name": "SpacyNLP", "model": str(SPACY_MODEL_DIR)}] if spacy else []
     for component in config["pipeline"]:
-        if component["name"] == "WhitespaceTokenizer":
-            pipeline.append({"name": "SpacyTokenizer"})
+        if component["name"] == OUR_TOKENIZER:
+            pipeline.append({"name": tokenizer})
         else:
             pipeline.append(component)
     config["pipeline"] = pipeline
@@ -156,7 +161,8 @@ def main() -> None:
     configs = {
         "ours": with_epochs(ours, args.epochs),
         "stock": with_epochs(STOCK_CONFIG, args.epochs),
-        "ours+spacy": with_epochs(spacy_variant(ours), args.epochs),
+        "whitespace": with_epochs(with_tokenizer(ours, "WhitespaceTokenizer"), args.epochs),
+        "spacy": with_epochs(with_tokenizer(ours, "SpacyTokenizer", spacy=True), args.epochs),
     }
     texts = [e.text for e in load_examples(HOLDOUT)]
     results: dict[str, dict] = {}
@@ -167,6 +173,7 @@ def main() -> None:
             report = evaluate(model, HOLDOUT)
             results[name] = {"model": model, "train_s": seconds, "report": report}
             print(nlu_line(name, report, seconds), flush=True)
+            print(nlu_line("  (dev)", evaluate(model, DEV), seconds), flush=True)
         if not args.skip_serving:
             for name in ("ours", "stock"):
                 serving = serve_and_measure(results[name]["model"], texts, work / f"serve-{name}")

@@ -30,6 +30,7 @@ _MIN_PREFIX = 4
 _MIN_SUFFIX = 5
 _MIN_SUFFIX_REST = 3
 _MIN_INFIX = 6
+_MIN_TYPO_PREFIX = 8
 _MAX_INFLECTION = 4
 
 
@@ -82,7 +83,10 @@ def _token_score(word: str, marked: bool, phrase_word: str) -> int:
     if allowance and word[0] == phrase_word[0] and len(word) >= 4:
         if edit_distance(word, phrase_word, allowance) <= allowance:
             return _TYPO
-        # A misspelt inflection: compare the beginning of the word.
+        # A misspelt inflection: compare the beginning of the word (long words only:
+        # for short ones a typo plus an ending matches too much, "skotta" ~ "skattar").
+        if len(phrase_word) < _MIN_TYPO_PREFIX:
+            return 0
         for length in range(len(phrase_word) - allowance, len(phrase_word) + allowance + 1):
             if 0 < length < len(word):
                 if edit_distance(word[:length], phrase_word, allowance) <= allowance:

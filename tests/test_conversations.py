@@ -62,8 +62,16 @@ def test_unsure_offers_choices_then_gives_up_to_kundtjanst(agent):
     assert "inte säker" in text_of(first)
     second = chat.say("/out_of_scope")  # "Något annat"
     assert "annat sätt" in text_of(second)
-    third = chat.say("/nlu_fallback")
-    assert "0910-73 50 00" in text_of(third)
+    third = chat.say("/nlu_fallback")  # the rephrasing is not understood either
+    assert any(r.get("buttons") for r in third)
+    fourth = chat.say("/out_of_scope")
+    assert "0910-73 50 00" in text_of(fourth)
+
+
+def test_two_misunderstandings_in_a_row_end_with_kundtjanst(agent):
+    chat = Conversation(agent)
+    chat.say("/nlu_fallback")
+    assert "0910-73 50 00" in text_of(chat.say("/nlu_fallback"))
 
 
 def test_picking_a_suggestion_answers_it(agent):
