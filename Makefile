@@ -14,7 +14,7 @@ TRAINING_FILES := domain.yml config.yml $(shell find data/nlu data/rules data/st
 MODEL := models/skelleftea.tar.gz
 SPACY_MODEL := var/spacy_sv/meta.json
 
-.PHONY: help setup run train shell lint validate test bench clean
+.PHONY: help setup run train shell lint validate test bench clean browser npm
 
 help:
 	@echo "make run       set up everything, train if needed, start the bot (Ctrl-C stops)"
@@ -56,11 +56,42 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings --domain domain.yml --config config.yml \
 	  --data $(TRAINING_DATA)
 
-test: setup lint validate
+# Browser tests (tests/test_web_browser.py) drive Debian's Chromium through Playwright and
+# inject axe-core from node_modules; Playwright never downloads a browser of its own.
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	npm ci --no-audit --no-fund
+	touch $@
+
+npm: $(AXE)
+
+test: setup lint validate browser npm
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) -m bot.bench
+	$(PY) -m bot.bench && $(PY) -m bot.bench_privacy
+
+# Personal data through the masking function (10,000 messages) and a running server's
+# webhook into its tracker store (500): how many items got through, how many harmless
+# numbers were masked. `loadtest`: 50 conversations x 20 messages at concurrency 20 with
+# the action server killed mid-run: none lost, none duplicated; errors and latency.
+.PHONY: bench-privacy loadtest
+bench-privacy: setup
+	$(PY) -m bot.bench_privacy
+
+loadtest: setup
+	$(PY) -m bot.loadtest
+
+# The staff review tool (/granska) at 100,000 synthetic conversations: p50/p95 of the list
+# (each filter), a transcript, the NLU inbox and the dashboard over HTTP, without and with
+# its index on `events`; SQLite, and PostgreSQL when 127.0.0.1:5432 answers (~10 min).
+.PHONY: bench-review
+bench-review: setup
+	$(PY) -m bot.bench_review
 
 clean:
 	rm -rf models var .pytest_cache

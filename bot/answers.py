@@ -29,6 +29,7 @@ UTTER_OVERVIEW_LEVEL = "utter_overview_serviceniva"
 UTTER_TEXT_MISSING = "utter_declaration_text_missing"
 UTTER_PROMISES = "utter_promises"
 UTTER_PROMISES_NO_TIME = "utter_promises_no_time"
+UTTER_MORE_PROMISES = "utter_more_promises"
 UTTER_EXPECTATIONS = "utter_expectations"
 UTTER_NO_EXPECTATIONS = "utter_no_expectations"
 UTTER_NOT_KEPT = "utter_not_kept"
@@ -48,6 +49,13 @@ class Reply:
     response: str
     values: dict[str, Any] = field(default_factory=dict)
     card: dict[str, Any] | None = None  # structured promise card for the web widget
+
+
+def in_sentence(name: str) -> str:
+    """A service name as it reads mid-sentence: "Bygglov" → "bygglov", "LSS" stays."""
+    if len(name) > 1 and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
 
 
 def bullets(lines: list[str]) -> str:
@@ -74,7 +82,7 @@ def _card(declaration: Declaration) -> dict[str, Any]:
 def _base_values(catalog: Catalog, declaration: Declaration) -> dict[str, Any]:
     kundtjanst = catalog.municipality.kundtjanst
     return {
-        "service_name": declaration.name,
+        "service_name": in_sentence(declaration.name),
         "kundtjanst_phone": kundtjanst.phone,
         "kundtjanst_email": kundtjanst.email,
     }
@@ -124,15 +132,15 @@ def service_answer(
     elif aspect == PROMISES:
         timed = declaration.timed_promises
         if timed:
-            others = [p for p in declaration.promises if not p.commitment]
-            ordered = [*timed, *others]
             replies.append(
                 Reply(
                     UTTER_PROMISES,
-                    {**values, "promise_list": bullets([p.text for p in ordered])},
+                    {**values, "promise_list": bullets([p.text for p in timed])},
                     card=_card(declaration),
                 )
             )
+            if len(timed) < len(declaration.promises):
+                replies.append(Reply(UTTER_MORE_PROMISES, values))
         else:
             replies.append(
                 Reply(

@@ -1,4 +1,9 @@
-"""The `bot` command: run the whole bot, check the catalog, chat in the terminal."""
+"""The `bot` command: run the whole bot, check the catalog, chat in the terminal, purge
+old conversations.
+
+Exit codes: 0 ok, 1 a server did not start, 2 bad catalog, model or configuration,
+3 the tracker store database cannot be reached.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,12 @@ import sys
 from pathlib import Path
 
 from bot.declarations import PROJECT_ROOT, CatalogError, load_catalog
+from bot.endpoints import TrackerDBUnreachable, check_tracker_db, tracker_db_url
+from bot.retention import DailyPurge, purge_older_than, retention_days, runner_name
+from bot.review.cli import add_review_commands
 from bot.stack import Stack, StackError
+
+EXIT_TRACKER_DB_UNREACHABLE = 3
 
 
 def _check(_: argparse.Namespace) -> int:
@@ -32,6 +42,33 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _tracker_db_and_retention() -> tuple[str, int] | int:
+    """The tracker database URL and retention period, or an exit code after a clear
+    message on stderr (no traceback)."""
+    url = tracker_db_url()
+    try:
+        days = retention_days()
+        check_tracker_db(url)
+    except ValueError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    except TrackerDBUnreachable as exc:
+        print(f"{exc}\nIs the database running, and is TRACKER_DB_URL right?",
+              file=sys.stderr)
+        return EXIT_TRACKER_DB_UNREACHABLE
+    return url, days
+
+
+def _purge(_: argparse.Namespace) -> int:
+    checked = _tracker_db_and_retention()
+    if isinstance(checked, int):
+        return checked
+    url, days = checked
+    print(purge_older_than(url, days, runner_name("bot purge")).summary(),
+          "Logged in the purge_log table.")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     if _check(args) != 0:
         return 2
@@ -39,10 +76,14 @@ def _run(args: argparse.Namespace) -> int:
     if not model.exists():
         print(f"No trained model at {model}: run `make train` first.", file=sys.stderr)
         return 2
+    checked = _tracker_db_and_retention()
+    if isinstance(checked, int):
+        return checked
     stack = Stack(
         model=model,
         rasa_port=int(os.environ.get("RASA_PORT", "5005")),
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
+        web_port=int(os.environ.get("WEB_PORT", "8000")),
         host=os.environ.get("BOT_HOST", "127.0.0.1"),
     )
     # Ctrl-C and `kill` both end in a clean stop of every process.
@@ -56,11 +97,17 @@ def _run(args: argparse.Namespace) -> int:
         stack.stop()
         return 0
     print(
-        f"\nThe bot is running. Rasa: {stack.rasa_url}/webhooks/rest/webhook "
+        f"\nThe bot is running. Chat widget (demo page): {stack.web_url}/ ; "
+        f"Rasa: {stack.rasa_url}/webhooks/rest/webhook "
         f"(socket.io on the same port); action server: {stack.action_url}. Ctrl-C stops.\n",
         flush=True,
     )
-    return stack.wait()
+    # Gallring: at start and every 24 hours, in this process, while the bot runs.
+    purge = DailyPurge(*checked, ran_by=runner_name("bot run (daily purge)")).start()
+    try:
+        return stack.wait()
+    finally:
+        purge.stop()
 
 
 def _shell(args: argparse.Namespace) -> int:
@@ -92,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     shell = commands.add_parser("shell", help="chat with the bot in the terminal")
     shell.add_argument("--model", default="models/skelleftea.tar.gz")
     shell.set_defaults(func=_shell)
+    purge = commands.add_parser(
+        "purge", help="delete conversations older than RETENTION_DAYS (default 90) from the "
+                      "tracker store and log it in purge_log")
+    purge.set_defaults(func=_purge)
+    add_review_commands(commands)  # users, export-nlu, export-tests: bot/review/cli.py
     return parser
 
 

@@ -8,6 +8,9 @@ lock store) or scaled (PostgreSQL + Redis) without editing files.
 | ACTION_SERVER_URL    | http://127.0.0.1:$ACTION_PORT/webhook    |
 | TRACKER_DB_URL       | sqlite:///var/tracker.db (SQLAlchemy URL) |
 | LOCK_STORE_URL       | unset = in-memory; redis://host:port/db  |
+
+The tracker store is Rasa's SQL store with masking (bot/tracker_store.py): personal data
+is masked again right before anything is saved, whichever channel it came through.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bot.declarations import PROJECT_ROOT
 
 VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_TRACKER_DB = VAR_DIR / "tracker.db"
+TRACKER_STORE_TYPE = "bot.tracker_store.MaskingSQLTrackerStore"
 
 
 def tracker_db_url(env: dict[str, str] | None = None) -> str:
@@ -36,10 +40,10 @@ def tracker_store_config(url: str) -> dict:
         if not path:
             raise ValueError(f"TRACKER_DB_URL {url!r}: expected sqlite:///path/to/file.db")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {"type": "SQL", "dialect": "sqlite", "db": path}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": path}
     if parsed.scheme.startswith("postgresql"):
         config = {
-            "type": "SQL",
+            "type": TRACKER_STORE_TYPE,
             "dialect": "postgresql",
             "url": parsed.hostname or "127.0.0.1",
             "port": parsed.port or 5432,
@@ -93,3 +97,39 @@ def write_endpoints(path: Path, env: dict[str, str] | None = None) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+class TrackerDBUnreachable(Exception):
+    """The tracker store database cannot be reached; the message says where and why."""
+
+
+def describe_db_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@", 1)
+    return url
+
+
+def check_tracker_db(url: str, timeout: float = 5) -> None:
+    """Connect to the tracker store database once, or raise TrackerDBUnreachable.
+
+    Rasa's SQLTrackerStore retries an unreachable database forever (every 5 s), so
+    `bot run` checks first and stops with a clear message instead.
+    """
+    import sqlalchemy as sa
+
+    tracker_store_config(url)  # unsupported URLs are a ValueError with a clear message
+    connect_args = {"connect_timeout": max(1, int(timeout))} if url.startswith("postgres") else {}
+    try:
+        engine = sa.create_engine(url, connect_args=connect_args)
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("select 1"))
+        finally:
+            engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - driver errors vary; all mean "unreachable"
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise TrackerDBUnreachable(
+            f"Cannot reach the tracker store database {describe_db_url(url)}: {reason}"
+        ) from exc

@@ -1,4 +1,5 @@
-"""Start and stop the whole bot: the action server, then the Rasa server.
+"""Start and stop the whole bot: the action server, the Rasa server, then the web app
+(the citizen's chat widget and its JSON API, bot/web/).
 
 Used by `make run` (in the foreground, Ctrl-C stops everything) and by the end-to-end
 tests (on free ports, with their own tracker database).
@@ -65,6 +66,7 @@ class Stack:
     model: Path
     rasa_port: int = 5005
     action_port: int = 5055
+    web_port: int = 8000
     host: str = DEFAULT_HOST
     env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None  # None: inherit the terminal (make run)
@@ -77,6 +79,10 @@ class Stack:
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
 
     def _env(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
@@ -126,10 +132,21 @@ class Stack:
         )
         wait_for_http(f"{self.rasa_url}/", self.processes["rasa"], timeout, "Rasa server", log)
 
+    def start_web(self, timeout: float = 60) -> None:
+        """The chat widget and its API (python -m bot.web), talking to our Rasa."""
+        env = self._env()
+        env["RASA_URL"] = self.rasa_url
+        env["WEB_HOST"] = self.host
+        env["WEB_PORT"] = str(self.web_port)
+        log = self._spawn("web", [str(VENV_BIN / "python"), "-m", "bot.web"], env)
+        wait_for_http(f"{self.web_url}/api/health", self.processes["web"], timeout, "web app",
+                      log)
+
     def start(self) -> Stack:
         try:
             self.start_action_server()
             self.start_rasa()
+            self.start_web()
         except BaseException:
             self.stop()
             raise

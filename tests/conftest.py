@@ -49,7 +49,8 @@ def action_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def running_bot(quick_model, tmp_path_factory):
-    """The real action server and Rasa server on free ports with their own SQLite db."""
+    """The real action server, Rasa server and web app on free ports, with their own
+    SQLite db (`stack.rasa_url`, `stack.web_url`)."""
     from bot.stack import Stack, free_port
 
     log_dir = tmp_path_factory.mktemp("stack")
@@ -57,9 +58,121 @@ def running_bot(quick_model, tmp_path_factory):
         model=quick_model,
         rasa_port=free_port(),
         action_port=free_port(),
+        web_port=free_port(),  # the web app (bot/web) starts after Rasa
         log_dir=log_dir,
         env={"TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}"},
     )
     stack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def web_bot(quick_model, tmp_path_factory):
+    """The whole stack for the browser tests (action server, Rasa, web app) on free ports,
+    with its own SQLite db and its own copy of the catalog (`stack.env["CATALOG_DIR"]`),
+    which tests may edit: the catalog reloads on change, the real data stays untouched."""
+    import shutil
+
+    from bot.declarations import DEFAULT_CATALOG_DIR
+    from bot.stack import Stack, free_port
+
+    log_dir = tmp_path_factory.mktemp("web-stack")
+    catalog_dir = log_dir / "declarations"
+    shutil.copytree(DEFAULT_CATALOG_DIR, catalog_dir)
+    stack = Stack(
+        model=quick_model,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+        log_dir=log_dir,
+        env={"TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}",
+             "CATALOG_DIR": str(catalog_dir)},
+    )
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+# --- privacy, retention, faults (issue 6) ---------------------------------------------
+
+POSTGRES_TEST_URL = "postgresql://127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_url():
+    """A URL to the PostgreSQL on 127.0.0.1:5432 (database `test`) confined to a fresh
+    schema for this test (dropped afterwards), so tests never see or purge others' rows.
+    Skips when the server cannot be reached."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(POSTGRES_TEST_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+    except Exception as exc:  # noqa: BLE001
+        engine.dispose()
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is "
+                    f"unreachable: {str(exc).splitlines()[0]}")
+    schema = f"pytest_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'create schema "{schema}"'))
+    yield f"{POSTGRES_TEST_URL}?options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'drop schema "{schema}" cascade'))
+    engine.dispose()
+
+
+class RestClient:
+    """Posts to the REST webhook of a running stack; `ask` for a normal message."""
+
+    def __init__(self, rasa_url: str) -> None:
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+
+    def post(self, body: bytes, query: str = "",
+             content_type: str = "application/json") -> tuple[int, Any]:
+        import json
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(self.url + query, data=body, method="POST",
+                                         headers={"Content-Type": content_type})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw
+
+    def ask(self, text: str, sender: str | None = None) -> list[dict]:
+        import json
+        import uuid
+
+        status, replies = self.post(json.dumps(
+            {"sender": sender or uuid.uuid4().hex, "message": text}).encode())
+        assert status == 200, replies
+        return replies
+
+
+@pytest.fixture(scope="session")
+def rest(running_bot) -> RestClient:
+    return RestClient(running_bot.rasa_url)
+
+
+@pytest.fixture(scope="session")
+def channel_texts() -> Any:
+    """The channel's sentences (personal data removed, technical problem) from domain.yml."""
+    from bot.channels import ChannelTexts
+
+    return ChannelTexts.from_domain()
+
+
+@pytest.fixture(scope="session")
+def tracker_db(running_bot) -> Path:
+    """The running stack's SQLite tracker store file."""
+    return Path(running_bot.env["TRACKER_DB_URL"].split("sqlite:///", 1)[1])

@@ -14,12 +14,21 @@ from bot.declarations import PROJECT_ROOT
 USED_BY_RASA = {"utter_ask_rephrase", "utter_default"}
 
 
+def python_files() -> list[Path]:
+    return [*Path(PROJECT_ROOT, "actions").rglob("*.py"), *Path(PROJECT_ROOT, "bot").rglob("*.py")]
+
+
 def response_constants() -> set[str]:
+    """Every `UTTER_X = "utter_x"` constant in our Python code."""
     names = set()
-    for module in (actions.names, bot.answers):
-        names |= {v for k, v in vars(module).items()
-                  if k.startswith("UTTER_") and isinstance(v, str)}
+    for path in python_files():
+        names |= set(re.findall(r'^UTTER_\w+ = "(utter_\w+)"', path.read_text(encoding="utf-8"),
+                                re.MULTILINE))
     return names
+
+
+def test_constants_are_found():
+    assert {actions.names.UTTER_ASK_WHICH_SERVICE, bot.answers.UTTER_SOURCE} <= response_constants()
 
 
 def used_in_training_data() -> set[str]:
@@ -40,8 +49,6 @@ def test_every_response_is_used(domain):
 
 
 def test_python_never_builds_response_names():
-    python_files = [*Path(PROJECT_ROOT, "actions").glob("*.py"),
-                    *Path(PROJECT_ROOT, "bot").glob("*.py")]
-    for path in python_files:
+    for path in python_files():
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"f[\"']utter_", text), path

@@ -1,0 +1,226 @@
+"""Staff accounts, login sessions and the login rate limit (data access, no HTTP).
+
+Passwords are hashed with argon2id (argon2-cffi's defaults). A session is a random
+token in an HttpOnly cookie; the database keeps only its SHA-256, so a leaked database
+does not log anyone in. Each session has its own CSRF token for the forms.
+
+Failed logins are counted in the database (so the limit holds across restarts and
+replicas): at most `MAX_FAILURES` per account and per IP address in `FAILURE_WINDOW`
+seconds; beyond that, login is refused before the password is even checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.engine import Engine
+
+from bot.review.tables import login_failures, sessions, users
+
+REVIEWER = "reviewer"
+ADMIN = "admin"
+ROLES = (REVIEWER, ADMIN)
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD_LENGTH = 12
+SESSION_SECONDS = 8 * 60 * 60  # one working day
+MAX_FAILURES = 5
+FAILURE_WINDOW = 15 * 60
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so both cases take as long.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A user name, role or password we refuse; the message says why (English, for the
+    command line)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    created_at: float
+    last_login_at: float | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+@dataclass(frozen=True)
+class Session:
+    username: str
+    role: str
+    csrf_token: str
+    expires_at: float
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+def _user(row: sa.engine.Row) -> User:
+    return User(row.username, row.role, row.created_at, row.last_login_at)
+
+
+def check_username(username: str) -> str:
+    if not USERNAME_PATTERN.match(username or ""):
+        raise AccountError(
+            "user names are 2-64 characters: lower-case letters a-z, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return username
+
+
+def add_user(engine: Engine, username: str, role: str, password: str,
+             now: float | None = None) -> User:
+    check_username(username)
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    now = time.time() if now is None else now
+    with engine.begin() as connection:
+        exists = connection.execute(
+            sa.select(users.c.id).where(users.c.username == username)
+        ).first()
+        if exists:
+            raise AccountError(f"user {username!r} already exists")
+        connection.execute(users.insert().values(
+            username=username, role=role, password_hash=_hasher.hash(password), created_at=now,
+        ))
+    return User(username, role, now, None)
+
+
+def list_users(engine: Engine) -> list[User]:
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(users).order_by(users.c.username)).all()
+    return [_user(row) for row in rows]
+
+
+def get_user(engine: Engine, username: str) -> User | None:
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(users).where(users.c.username == username)).first()
+    return _user(row) if row else None
+
+
+def remove_user(engine: Engine, username: str) -> bool:
+    """Delete the account and log out its sessions; False if there was none."""
+    with engine.begin() as connection:
+        connection.execute(sessions.delete().where(sessions.c.username == username))
+        result = connection.execute(users.delete().where(users.c.username == username))
+    return result.rowcount > 0
+
+
+# --- login ------------------------------------------------------------------------------------
+
+def seconds_until_allowed(engine: Engine, username: str, ip: str,
+                          now: float | None = None) -> int:
+    """0 if a login attempt is allowed now; otherwise how many seconds to wait."""
+    now = time.time() if now is None else now
+    since = now - FAILURE_WINDOW
+    waits = [0]
+    with engine.connect() as connection:
+        for column, value in ((login_failures.c.username, username.lower()[:255]),
+                              (login_failures.c.ip, ip[:64])):
+            times = connection.execute(
+                sa.select(login_failures.c.at)
+                .where(column == value, login_failures.c.at > since)
+                .order_by(login_failures.c.at.desc())
+                .limit(MAX_FAILURES)
+            ).scalars().all()
+            if len(times) >= MAX_FAILURES:
+                # Allowed again when the oldest of the last MAX_FAILURES leaves the window.
+                waits.append(int(min(times) + FAILURE_WINDOW - now) + 1)
+    return max(waits)
+
+
+def record_failure(engine: Engine, username: str, ip: str, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    with engine.begin() as connection:
+        connection.execute(login_failures.delete().where(
+            login_failures.c.at < now - 2 * FAILURE_WINDOW))
+        connection.execute(login_failures.insert().values(
+            username=username.lower()[:255], ip=ip[:64], at=now))
+
+
+def authenticate(engine: Engine, username: str, password: str,
+                 now: float | None = None) -> User | None:
+    """The user if the password is right, else None (same work whether or not the
+    account exists). Rehashes on login when argon2's parameters have changed."""
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(users).where(users.c.username == username)).first()
+    stored = row.password_hash if row else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    now = time.time() if now is None else now
+    values: dict[str, object] = {"last_login_at": now}
+    if _hasher.check_needs_rehash(stored):
+        values["password_hash"] = _hasher.hash(password)
+    with engine.begin() as connection:
+        connection.execute(users.update().where(users.c.id == row.id).values(**values))
+        connection.execute(login_failures.delete().where(
+            login_failures.c.username == username.lower()))
+    return _user(row)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def start_session(engine: Engine, user: User, now: float | None = None) -> str:
+    """A new session for `user`; returns the cookie token (only its hash is stored)."""
+    now = time.time() if now is None else now
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as connection:
+        connection.execute(sessions.delete().where(sessions.c.expires_at < now))
+        connection.execute(sessions.insert().values(
+            token_hash=_token_hash(token), username=user.username, csrf_token=new_csrf_token(),
+            created_at=now, expires_at=now + SESSION_SECONDS,
+        ))
+    return token
+
+
+def session_for(engine: Engine, token: str | None, now: float | None = None) -> Session | None:
+    """The live session of a cookie token, with the user's current role; None if the
+    token is unknown, expired, or its account was removed."""
+    if not token or len(token) > 128:
+        return None
+    now = time.time() if now is None else now
+    query = (
+        sa.select(sessions.c.username, sessions.c.csrf_token, sessions.c.expires_at,
+                  users.c.role)
+        .join(users, users.c.username == sessions.c.username)
+        .where(sessions.c.token_hash == _token_hash(token), sessions.c.expires_at > now)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    return Session(row.username, row.role, row.csrf_token, row.expires_at)
+
+
+def end_session(engine: Engine, token: str | None) -> None:
+    if not token:
+        return
+    with engine.begin() as connection:
+        connection.execute(sessions.delete().where(sessions.c.token_hash == _token_hash(token)))

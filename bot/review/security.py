@@ -1,0 +1,123 @@
+"""Who may do what in /granska: the session cookie, CSRF tokens and role checks.
+
+- The session cookie is HttpOnly, SameSite=Strict, limited to /granska, and Secure when
+  the request came over TLS (the connection, or `X-Forwarded-Proto: https` from the
+  proxy in front).
+- Every POST carries a CSRF token in the form (`csrf_token`) or the `X-CSRF-Token`
+  header: the session's token once logged in; before login, a random token also set in
+  a cookie (double submit). A POST without the right token gets 403.
+- `staff(...)` wraps a handler: no session -> redirect to the login page (HTML) or 401
+  (JSON API); a reviewer on an admin route -> 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote
+
+from sanic.request import Request
+from sanic.response import HTTPResponse, json, redirect
+
+from bot.review.accounts import ADMIN, SESSION_SECONDS, Session, session_for
+
+SESSION_COOKIE = "granska_session"
+LOGIN_CSRF_COOKIE = "granska_login_csrf"
+COOKIE_PATH = "/granska"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+LOGIN_PATH = "/granska/logga-in"
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def is_tls(request: Request) -> bool:
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.scheme == "https" or forwarded == "https"
+
+
+def set_cookie(request: Request, response: HTTPResponse, name: str, value: str,
+               max_age: int) -> None:
+    response.cookies[name] = value
+    cookie = response.cookies[name]
+    cookie["path"] = COOKIE_PATH
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["max-age"] = max_age
+    if is_tls(request):
+        cookie["secure"] = True
+
+
+def clear_cookie(request: Request, response: HTTPResponse, name: str) -> None:
+    set_cookie(request, response, name, "", 0)
+
+
+def set_session_cookie(request: Request, response: HTTPResponse, token: str) -> None:
+    set_cookie(request, response, SESSION_COOKIE, token, SESSION_SECONDS)
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def submitted_csrf(request: Request) -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    try:
+        form = request.form
+    except Exception:  # noqa: BLE001 - an unreadable body has no token
+        return ""
+    return (form.get(CSRF_FIELD) if form else None) or ""
+
+
+def tokens_match(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(
+        expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: only our own pages (no open redirect)."""
+    if (target and target.startswith("/granska/") and not target.startswith("//")
+            and "\\" not in target and not target.startswith(LOGIN_PATH)):
+        return target
+    return "/granska/"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.path.startswith("/granska/api/")
+
+
+def staff(admin: bool = False) -> Callable[[Handler], Handler]:
+    """Require a logged-in staff member (an admin if `admin`), and a CSRF token on POST.
+    The session is in `request.ctx.staff`."""
+
+    def decorator(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            review = request.app.ctx.review
+            session: Session | None = await asyncio.to_thread(
+                session_for, review.engine, request.cookies.get(SESSION_COOKIE))
+            if session is None:
+                if _wants_json(request):
+                    return json({"error": "not_logged_in"}, status=401)
+                target = request.path + (f"?{request.query_string}" if request.query_string
+                                         else "")
+                return redirect(f"{LOGIN_PATH}?next={quote(target, safe='')}")
+            request.ctx.staff = session
+            if admin and session.role != ADMIN:
+                if _wants_json(request):
+                    return json({"error": "forbidden"}, status=403)
+                return review.page(request, "error.html", {"code": "forbidden"}, status=403)
+            if request.method not in ("GET", "HEAD") and not tokens_match(
+                    session.csrf_token, submitted_csrf(request)):
+                return review.page(request, "error.html", {"code": "csrf"}, status=403)
+            return await handler(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

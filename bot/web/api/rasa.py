@@ -1,0 +1,61 @@
+"""The one outside service the API talks to: Rasa's REST channel.
+
+Rasa answers a message with a list of `{"recipient_id", "text"?, "buttons"?, "custom"?}`.
+We pass on only those three fields, checked. Rasa down, slow, erroring or answering
+nothing at all (which is what it does when the action server is down) is `RasaUnavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+
+
+class RasaUnavailable(Exception):
+    """No usable answer from Rasa; the message says why (for the log, not the citizen)."""
+
+
+def _message(raw: Any) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        return None
+    message: dict[str, Any] = {}
+    if isinstance(raw.get("text"), str):
+        message["text"] = raw["text"]
+    buttons = [
+        {"title": b["title"], "payload": b["payload"]}
+        for b in raw.get("buttons") or []
+        if isinstance(b, dict) and isinstance(b.get("title"), str)
+        and isinstance(b.get("payload"), str)
+    ]
+    if buttons:
+        message["buttons"] = buttons
+    if isinstance(raw.get("custom"), dict):
+        message["custom"] = raw["custom"]
+    return message or None
+
+
+async def send_message(session: aiohttp.ClientSession, rasa_url: str, sender: str,
+                       message: str, timeout: float) -> list[dict[str, Any]]:
+    try:
+        async with session.post(
+            rasa_url + WEBHOOK_PATH,
+            json={"sender": sender, "message": message},
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        ) as response:
+            if response.status != 200:
+                raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+            body = await response.json(content_type=None)
+    except asyncio.TimeoutError as exc:
+        raise RasaUnavailable(f"no answer from Rasa within {timeout:g} s") from exc
+    except (aiohttp.ClientError, ValueError) as exc:
+        raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(body, list):
+        raise RasaUnavailable("Rasa's answer is not a list")
+    messages = [m for m in (_message(raw) for raw in body) if m]
+    if not messages:
+        raise RasaUnavailable("Rasa answered nothing (is the action server down?)")
+    return messages

@@ -1,0 +1,88 @@
+"""The web app factory: the citizen's chat widget and the JSON API it talks to.
+
+    app = create_app(WebConfig.from_env(), features=("widget", "api"))
+
+Each feature is one blueprint; tests mount only what they need. The browser talks only
+to this app; the app forwards messages to Rasa's REST channel and reads Rasa's tracker
+store for transcripts and deletion. Server start/stop hooks own the HTTP client session
+and create our `feedback` table; nothing touches a database at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+import aiohttp
+from sanic import Blueprint, Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.review import review_blueprint
+from bot.web.api import api_blueprint
+from bot.web.api.feedback import create_feedback_table
+from bot.web.api.rate_limit import RateLimiter
+from bot.web.config import WebConfig
+from bot.web.errors import register_error_handlers
+from bot.web.texts import load_web_texts
+from bot.web.widget import widget_blueprint
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "skelleftea_web"
+FEATURES: dict[str, Callable[[], Blueprint]] = {
+    "widget": widget_blueprint,
+    "api": api_blueprint,
+    "review": review_blueprint,  # staff review tool under /granska (bot/review/)
+}
+
+
+def _max_request_bytes(max_message_chars: int) -> int:
+    # JSON may spell every character as a 12-byte surrogate-pair escape; plus the envelope.
+    return max(16 * 1024, max_message_chars * 12 + 1024)
+
+
+def create_app(config: WebConfig | None = None,
+               features: Sequence[str] = ("widget", "api", "review")) -> Sanic:
+    config = config or WebConfig.from_env()
+    unknown = sorted(set(features) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"unknown features {unknown}; known: {sorted(FEATURES)}")
+
+    app = Sanic(APP_NAME, configure_logging=False)
+    app.config.REQUEST_MAX_SIZE = _max_request_bytes(config.max_message_chars)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.ACCESS_LOG = False  # URLs carry conversation ids; we log what we need
+    app.ctx.config = config
+    app.ctx.texts = load_web_texts(config.texts_file, config.municipality_file,
+                                   config.max_message_chars)
+    app.ctx.limiter = RateLimiter(config.rate_limit_messages, config.rate_limit_window_seconds)
+    app.ctx.new_conversations = RateLimiter(config.rate_limit_new_conversations,
+                                            config.rate_limit_window_seconds)
+    app.ctx.http = None
+
+    for feature in features:
+        app.blueprint(FEATURES[feature]())
+    register_error_handlers(app)
+
+    @app.listener("before_server_start")
+    async def open_connections(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        app.ctx.http = aiohttp.ClientSession()
+        if "api" in features:
+            await asyncio.to_thread(create_feedback_table, config.tracker_db_url)
+
+    @app.listener("after_server_stop")
+    async def close_connections(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        if app.ctx.http is not None:
+            await app.ctx.http.close()
+            app.ctx.http = None
+
+    @app.on_response
+    async def security_headers(request: Request, response: HTTPResponse) -> None:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/api/") and request.path != "/api/texts":
+            response.headers["Cache-Control"] = "no-store"
+
+    return app

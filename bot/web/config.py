@@ -1,0 +1,88 @@
+"""Settings of the web app, read from environment variables (no file edits to deploy).
+
+| variable                  | default                                   |
+|---------------------------|-------------------------------------------|
+| WEB_HOST                  | $BOT_HOST or 127.0.0.1                    |
+| WEB_PORT                  | 8000                                      |
+| RASA_URL                  | http://127.0.0.1:$RASA_PORT (5005)        |
+| TRACKER_DB_URL            | sqlite:///var/tracker.db (see endpoints)  |
+| MAX_MESSAGE_CHARS         | 1000                                      |
+| RATE_LIMIT_MESSAGES       | 20 (per conversation and window)          |
+| RATE_LIMIT_WINDOW_SECONDS | 60                                        |
+| RATE_LIMIT_NEW_CONVERSATIONS | 100 (per client address and window)    |
+| RASA_TIMEOUT_SECONDS      | 10                                        |
+| WEB_TEXTS_FILE            | data/web_texts.yml                        |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.declarations import DEFAULT_MUNICIPALITY_FILE, PROJECT_ROOT
+from bot.endpoints import tracker_db_url
+
+DEFAULT_TEXTS_FILE = PROJECT_ROOT / "data" / "web_texts.yml"
+
+
+class ConfigError(ValueError):
+    """An environment variable has a value the web app cannot use; the message names it."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name) or str(default)
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number") from exc
+    if value < minimum:
+        raise ConfigError(f"{name}={value}: must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r}: expected a number of seconds") from exc
+    if value <= 0:
+        raise ConfigError(f"{name}={value}: must be positive")
+    return value
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    rasa_url: str = "http://127.0.0.1:5005"
+    tracker_db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_message_chars: int = 1000
+    rate_limit_messages: int = 20
+    rate_limit_window_seconds: float = 60.0
+    # New conversations per client address: leaving out the sender id must not dodge the
+    # limit, yet a school or library behind one address needs room.
+    rate_limit_new_conversations: int = 100
+    rasa_timeout_seconds: float = 10.0
+    texts_file: Path = DEFAULT_TEXTS_FILE
+    municipality_file: Path = DEFAULT_MUNICIPALITY_FILE
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WebConfig:
+        env = os.environ if env is None else env
+        rasa_port = env.get("RASA_PORT") or "5005"
+        return cls(
+            rasa_url=(env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            tracker_db_url=tracker_db_url(dict(env)),
+            host=env.get("WEB_HOST") or env.get("BOT_HOST") or "127.0.0.1",
+            port=_int(env, "WEB_PORT", 8000),
+            max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 1000),
+            rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", 20),
+            rate_limit_window_seconds=_float(env, "RATE_LIMIT_WINDOW_SECONDS", 60.0),
+            rate_limit_new_conversations=_int(env, "RATE_LIMIT_NEW_CONVERSATIONS", 100),
+            rasa_timeout_seconds=_float(env, "RASA_TIMEOUT_SECONDS", 10.0),
+            texts_file=Path(env.get("WEB_TEXTS_FILE") or DEFAULT_TEXTS_FILE),
+            municipality_file=Path(env.get("MUNICIPALITY_FILE") or DEFAULT_MUNICIPALITY_FILE),
+        )
