@@ -105,8 +105,14 @@ class ServiceMatcher:
                 phrases.append((fold(word).replace("-", " ").split(), UNKNOWN, service.name))
         # Longest phrases first, so "bostad med särskild service" is tried before "bostad".
         self._phrases = sorted(phrases, key=lambda p: -len(p[0]))
+        # The NLU pipeline asks twice per message (the masking tokenizer and the entity
+        # extractor); a new catalog builds a new matcher, so the cache never goes stale.
+        self._find_cached = lru_cache(maxsize=1024)(self._find)
 
     def find(self, text: str) -> list[ServiceMatch]:
+        return list(self._find_cached(text))
+
+    def _find(self, text: str) -> tuple[ServiceMatch, ...]:
         words = tokens(text)
         marked = [text[s:e].isupper() or text[e : e + 1] == "-" for _, s, e in words]
         # A compound written in two words ("bygg lov", "snö röjning") is tried joined.
@@ -143,7 +149,7 @@ class ServiceMatcher:
                 continue
             chosen.append(match)
         chosen.sort(key=lambda m: m.start)
-        return _dedupe(chosen)
+        return tuple(_dedupe(chosen))
 
 
 def _dedupe(matches: list[ServiceMatch]) -> list[ServiceMatch]:
