@@ -14,7 +14,7 @@ TRAINING_FILES := domain.yml config.yml $(shell find data/nlu data/rules data/st
 MODEL := models/skelleftea.tar.gz
 SPACY_MODEL := var/spacy_sv/meta.json
 
-.PHONY: help setup run train shell lint validate test bench clean browser npm
+.PHONY: help setup run run-scaled train shell lint validate test bench bench-scale clean browser npm nginx
 
 help:
 	@echo "make run       set up everything, train if needed, start the bot (Ctrl-C stops)"
@@ -22,6 +22,9 @@ help:
 	@echo "make train     train the full-quality model into $(MODEL)"
 	@echo "make shell     chat with the bot in the terminal"
 	@echo "make bench     NLU accuracy and server speed, ours vs stock Rasa"
+	@echo "make run-scaled SCALE=2 ACTIONS=2   Rasa replicas + action servers behind nginx,"
+	@echo "               PostgreSQL tracker store, Redis lock store"
+	@echo "make bench-scale  throughput and latency: 1 replica vs 2 replicas behind nginx"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_3_10) -m venv $(VENV)
@@ -44,6 +47,26 @@ train: setup
 
 run: setup $(MODEL)
 	$(PY) -m bot.cli run --model $(MODEL)
+
+# Scaled, as Rasa scales: SCALE Rasa replicas and ACTIONS action servers on internal ports,
+# nginx in front of both on RASA_PORT/ACTION_PORT (5005/5055), a shared PostgreSQL tracker
+# store (database created if missing) and the Redis lock store. Override TRACKER_DB_URL /
+# LOCK_STORE_URL to point elsewhere.
+SCALE ?= 2
+ACTIONS ?= 2
+SCALED_TRACKER_DB_URL ?= postgresql://127.0.0.1:5432/skelleftea
+SCALED_LOCK_STORE_URL ?= redis://127.0.0.1:6379/0
+
+run-scaled: setup nginx $(MODEL)
+	TRACKER_DB_URL="$${TRACKER_DB_URL:-$(SCALED_TRACKER_DB_URL)}" \
+	LOCK_STORE_URL="$${LOCK_STORE_URL:-$(SCALED_LOCK_STORE_URL)}" \
+	  $(PY) -m bot.cli run --model $(MODEL) --rasa-replicas $(SCALE) \
+	  --action-servers $(ACTIONS) --create-database
+
+# Debian's nginx, the load balancer of run-scaled, the scaling tests and bench-scale.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+	  (apt-get update && apt-get install -y nginx-light)
 
 shell: setup $(MODEL)
 	$(PY) -m bot.cli shell --model $(MODEL)
@@ -69,7 +92,7 @@ $(AXE): package.json package-lock.json
 
 npm: $(AXE)
 
-test: setup lint validate browser npm
+test: setup lint validate browser npm nginx
 	$(PY) -m pytest
 
 bench: setup
@@ -92,6 +115,12 @@ loadtest: setup
 .PHONY: bench-review
 bench-review: setup
 	$(PY) -m bot.bench_review
+
+# 20 concurrent conversations, same messages, same run: 1 replica on SQLite, 1 on
+# PostgreSQL + Redis (direct and behind nginx), 2 replicas behind nginx; and the lock
+# store's job shown (20 messages at once to one conversation, with and without it).
+bench-scale: setup nginx
+	$(PY) -m bot.bench_scale
 
 clean:
 	rm -rf models var .pytest_cache

@@ -2,7 +2,7 @@
 old conversations.
 
 Exit codes: 0 ok, 1 a server did not start, 2 bad catalog, model or configuration,
-3 the tracker store database cannot be reached.
+3 the tracker store database or the lock store cannot be reached.
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ import sys
 from pathlib import Path
 
 from bot.declarations import PROJECT_ROOT, CatalogError, load_catalog
-from bot.endpoints import TrackerDBUnreachable, check_tracker_db, tracker_db_url
+from bot.endpoints import (
+    LockStoreUnreachable,
+    TrackerDBUnreachable,
+    check_lock_store,
+    check_tracker_db,
+    create_database_if_missing,
+    describe_db_url,
+    scaling_problem,
+    tracker_db_url,
+)
 from bot.retention import DailyPurge, purge_older_than, retention_days, runner_name
 from bot.review.cli import add_review_commands
 from bot.stack import Stack, StackError
@@ -42,19 +51,27 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _tracker_db_and_retention() -> tuple[str, int] | int:
+def _tracker_db_and_retention(create_database: bool = False,
+                              check_lock: bool = False) -> tuple[str, int] | int:
     """The tracker database URL and retention period, or an exit code after a clear
     message on stderr (no traceback)."""
     url = tracker_db_url()
     try:
         days = retention_days()
+        if create_database and create_database_if_missing(url):
+            print(f"Created the tracker store database {url.rsplit('/', 1)[-1]}.")
         check_tracker_db(url)
+        if check_lock:
+            check_lock_store(os.environ.get("LOCK_STORE_URL"))
     except ValueError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     except TrackerDBUnreachable as exc:
         print(f"{exc}\nIs the database running, and is TRACKER_DB_URL right?",
               file=sys.stderr)
+        return EXIT_TRACKER_DB_UNREACHABLE
+    except LockStoreUnreachable as exc:
+        print(f"{exc}\nIs Redis running, and is LOCK_STORE_URL right?", file=sys.stderr)
         return EXIT_TRACKER_DB_UNREACHABLE
     return url, days
 
@@ -76,7 +93,13 @@ def _run(args: argparse.Namespace) -> int:
     if not model.exists():
         print(f"No trained model at {model}: run `make train` first.", file=sys.stderr)
         return 2
-    checked = _tracker_db_and_retention()
+    problem = scaling_problem(args.rasa_replicas)
+    if problem or args.rasa_replicas < 1 or args.action_servers < 1:
+        print(f"Configuration error: {problem or 'at least one of each server'}",
+              file=sys.stderr)
+        return 2
+    checked = _tracker_db_and_retention(create_database=args.create_database,
+                                        check_lock=True)
     if isinstance(checked, int):
         return checked
     stack = Stack(
@@ -85,6 +108,8 @@ def _run(args: argparse.Namespace) -> int:
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
         web_port=int(os.environ.get("WEB_PORT", "8000")),
         host=os.environ.get("BOT_HOST", "127.0.0.1"),
+        rasa_replicas=args.rasa_replicas,
+        action_servers=args.action_servers,
     )
     # Ctrl-C and `kill` both end in a clean stop of every process.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -96,8 +121,13 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         stack.stop()
         return 0
+    scaled = (f" ({stack.rasa_replicas} Rasa replicas on ports "
+              f"{', '.join(map(str, stack.rasa_replica_ports))} and {stack.action_servers} "
+              f"action servers behind nginx; tracker store {describe_db_url(checked[0])}, "
+              f"lock store {describe_db_url(os.environ.get('LOCK_STORE_URL', ''))})"
+              if stack.balanced else "")
     print(
-        f"\nThe bot is running. Chat widget (demo page): {stack.web_url}/ ; "
+        f"\nThe bot is running{scaled}. Chat widget (demo page): {stack.web_url}/ ; "
         f"Rasa: {stack.rasa_url}/webhooks/rest/webhook "
         f"(socket.io on the same port); action server: {stack.action_url}. Ctrl-C stops.\n",
         flush=True,
@@ -135,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_check)
     run = commands.add_parser("run", help="start the action server and the Rasa server")
     run.add_argument("--model", default="models/skelleftea.tar.gz")
+    run.add_argument("--rasa-replicas", type=int, default=1, metavar="N",
+                     help="Rasa server processes behind nginx (needs PostgreSQL + Redis)")
+    run.add_argument("--action-servers", type=int, default=1, metavar="M",
+                     help="action servers behind nginx")
+    run.add_argument("--create-database", action="store_true",
+                     help="create the PostgreSQL database of TRACKER_DB_URL if missing")
     run.set_defaults(func=_run)
     shell = commands.add_parser("shell", help="chat with the bot in the terminal")
     shell.add_argument("--model", default="models/skelleftea.tar.gz")

@@ -3,6 +3,12 @@
 
 Used by `make run` (in the foreground, Ctrl-C stops everything) and by the end-to-end
 tests (on free ports, with their own tracker database).
+
+Scaled (`make run-scaled`, `rasa_replicas` / `action_servers` above 1, or `balanced`):
+M action servers and N Rasa replicas on internal ports, and nginx (bot/balancer.py) on
+`action_port` and `rasa_port` in front of them, so the web app and every other client
+talk to the same addresses as with one process. The replicas share the tracker store and
+the lock store named by TRACKER_DB_URL / LOCK_STORE_URL (PostgreSQL + Redis).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.balancer import Upstream, check_config_command, nginx_command, write_nginx_config
 from bot.declarations import PROJECT_ROOT
 from bot.endpoints import VAR_DIR, write_endpoints
 
@@ -70,10 +77,31 @@ class Stack:
     host: str = DEFAULT_HOST
     env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None  # None: inherit the terminal (make run)
+    rasa_replicas: int = 1
+    action_servers: int = 1
+    balanced: bool = False  # nginx in front even of one replica (the bench's baseline)
+    # Internal ports of the replicas and action servers behind nginx; default
+    # rasa_port + 100 + i and action_port + 100 + i (i = 1, 2, ...).
+    rasa_replica_ports: list[int] = field(default_factory=list)
+    action_server_ports: list[int] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rasa_replicas < 1 or self.action_servers < 1:
+            raise ValueError("rasa_replicas and action_servers must be at least 1")
+        self.balanced = self.balanced or self.rasa_replicas > 1 or self.action_servers > 1
+        if self.balanced:
+            self.rasa_replica_ports = self.rasa_replica_ports or [
+                self.rasa_port + 100 + i for i in range(1, self.rasa_replicas + 1)]
+            self.action_server_ports = self.action_server_ports or [
+                self.action_port + 100 + i for i in range(1, self.action_servers + 1)]
+            if (len(self.rasa_replica_ports) != self.rasa_replicas
+                    or len(self.action_server_ports) != self.action_servers):
+                raise ValueError("one internal port per replica and per action server")
 
     @property
     def rasa_url(self) -> str:
+        """Where clients reach Rasa: the balancer when scaled, else the one server."""
         return f"http://{self.host}:{self.rasa_port}"
 
     @property
@@ -83,6 +111,22 @@ class Stack:
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
+
+    def replica_url(self, index: int) -> str:
+        """One Rasa replica directly, bypassing the balancer (index from 0)."""
+        return f"http://{self.host}:{self.rasa_replica_ports[index]}"
+
+    @property
+    def rasa_names(self) -> list[str]:
+        if not self.balanced:
+            return ["rasa"]
+        return [f"rasa-{i}" for i in range(1, self.rasa_replicas + 1)]
+
+    @property
+    def action_server_names(self) -> list[str]:
+        if not self.balanced:
+            return ["action_server"]
+        return [f"action_server-{i}" for i in range(1, self.action_servers + 1)]
 
     def _env(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
@@ -106,31 +150,65 @@ class Stack:
         )
         return log_path
 
+    def _action_server_ports(self) -> list[int]:
+        return self.action_server_ports if self.balanced else [self.action_port]
+
+    def _rasa_ports(self) -> list[int]:
+        return self.rasa_replica_ports if self.balanced else [self.rasa_port]
+
     def start_action_server(self, timeout: float = 120) -> None:
+        """Every action server (one, or all behind the balancer), started in parallel."""
         env = self._env()
         env["SANIC_HOST"] = self.host
-        log = self._spawn(
-            "action_server",
-            [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-             "--port", str(self.action_port)],
-            env,
-        )
-        wait_for_http(f"{self.action_url}/health", self.processes["action_server"], timeout,
-                      "action server", log)
+        started = []
+        for name, port in zip(self.action_server_names, self._action_server_ports(), strict=True):
+            log = self._spawn(
+                name,
+                [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                 "--port", str(port)],
+                env,
+            )
+            started.append((name, port, log))
+        for name, port, log in started:
+            wait_for_http(f"http://{self.host}:{port}/health", self.processes[name], timeout,
+                          name.replace("_", " "), log)
 
     def start_rasa(self, timeout: float = 300) -> None:
+        """Every Rasa server. Replicas start together: Rasa's SQL tracker store tolerates
+        several processes creating its table at once."""
         env = self._env()
         endpoints = write_endpoints(
             (self.log_dir or VAR_DIR) / f"endpoints-{self.rasa_port}.yml", env
         )
-        log = self._spawn(
-            "rasa",
-            [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
-             "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-             "--interface", self.host, "--port", str(self.rasa_port)],
-            env,
+        started = []
+        for name, port in zip(self.rasa_names, self._rasa_ports(), strict=True):
+            log = self._spawn(
+                name,
+                [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
+                 "--endpoints", str(endpoints),
+                 "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                 "--interface", self.host, "--port", str(port)],
+                env,
+            )
+            started.append((name, port, log))
+        for name, port, log in started:
+            wait_for_http(f"http://{self.host}:{port}/", self.processes[name], timeout,
+                          f"Rasa server {name}", log)
+
+    def start_balancer(self, timeout: float = 30) -> None:
+        """nginx on rasa_port and action_port, in front of the replicas (bot/balancer.py)."""
+        state_dir = (self.log_dir or VAR_DIR) / f"nginx-{self.rasa_port}"
+        config = write_nginx_config(
+            Upstream("rasa", self.rasa_port, tuple(self.rasa_replica_ports)),
+            Upstream("actions", self.action_port, tuple(self.action_server_ports)),
+            state_dir, self.host,
         )
-        wait_for_http(f"{self.rasa_url}/", self.processes["rasa"], timeout, "Rasa server", log)
+        checked = subprocess.run(check_config_command(config), capture_output=True, text=True)
+        if checked.returncode != 0:
+            raise StackError(f"nginx refused {config}:\n{checked.stderr.strip()}")
+        log = self._spawn("balancer", nginx_command(config), self._env())
+        wait_for_http(f"{self.action_url}/health", self.processes["balancer"], timeout,
+                      "nginx (action servers)", log)
 
     def start_web(self, timeout: float = 60) -> None:
         """The chat widget and its API (python -m bot.web), talking to our Rasa."""
@@ -144,8 +222,16 @@ class Stack:
 
     def start(self) -> Stack:
         try:
-            self.start_action_server()
-            self.start_rasa()
+            if self.balanced:
+                # nginx first: the replicas reach their action servers through it.
+                self.start_action_server()
+                self.start_balancer()
+                self.start_rasa()
+                wait_for_http(f"{self.rasa_url}/", self.processes["balancer"], 30,
+                              "nginx (Rasa)", (self.log_dir or VAR_DIR) / "balancer.log")
+            else:
+                self.start_action_server()
+                self.start_rasa()
             self.start_web()
         except BaseException:
             self.stop()

@@ -4,6 +4,8 @@ trained model, and a running action server."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,30 +101,41 @@ def web_bot(quick_model, tmp_path_factory):
 POSTGRES_TEST_URL = "postgresql://127.0.0.1:5432/test"
 
 
+@contextmanager
+def postgres_schema(prefix: str = "pytest") -> Iterator[str]:
+    """A URL to the PostgreSQL on 127.0.0.1:5432 (database `test`) confined to a fresh
+    schema (dropped afterwards), so tests never see or purge others' rows. Skips when the
+    server cannot be reached. A context manager, for fixtures of any scope."""
+    from bot.endpoints import TrackerDBUnreachable, check_tracker_db
+    from bot.endpoints import postgres_schema as fresh_schema
+
+    try:
+        check_tracker_db(POSTGRES_TEST_URL, timeout=3)
+    except TrackerDBUnreachable as exc:
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is "
+                    f"unreachable: {exc}")
+    with fresh_schema(POSTGRES_TEST_URL, prefix) as url:
+        yield url
+
+
 @pytest.fixture
 def postgres_url():
-    """A URL to the PostgreSQL on 127.0.0.1:5432 (database `test`) confined to a fresh
-    schema for this test (dropped afterwards), so tests never see or purge others' rows.
-    Skips when the server cannot be reached."""
-    import uuid
+    with postgres_schema() as url:
+        yield url
 
-    import sqlalchemy as sa
 
-    engine = sa.create_engine(POSTGRES_TEST_URL, connect_args={"connect_timeout": 3})
+REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_url_or_skip() -> str:
+    """The Redis on 127.0.0.1:6379 for the lock store, or skip with the reason."""
+    from bot.endpoints import LockStoreUnreachable, check_lock_store
+
     try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("select 1"))
-    except Exception as exc:  # noqa: BLE001
-        engine.dispose()
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is "
-                    f"unreachable: {str(exc).splitlines()[0]}")
-    schema = f"pytest_{uuid.uuid4().hex[:12]}"
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'create schema "{schema}"'))
-    yield f"{POSTGRES_TEST_URL}?options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'drop schema "{schema}" cascade'))
-    engine.dispose()
+        check_lock_store(REDIS_TEST_URL, timeout=3)
+    except LockStoreUnreachable as exc:
+        pytest.skip(f"Redis on 127.0.0.1:6379 is unreachable: {exc}")
+    return REDIS_TEST_URL
 
 
 class RestClient:
