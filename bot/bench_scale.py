@@ -41,38 +41,12 @@ from bot.endpoints import (
     postgres_schema,
 )
 from bot.loadtest import QUESTIONS
-from bot.stack import Stack, free_port
+from bot.stack import Stack
 from bot.turn_order import TurnCheck, burst_check, numbered
 
 POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FULL_MODEL = PROJECT_ROOT / "models" / "skelleftea.tar.gz"
-
-
-def stack_for(model: Path, work: Path, name: str, db_url: str, lock_url: str | None,
-              replicas: int, action_servers: int, balanced: bool) -> Stack:
-    log_dir = work / name
-    stack = Stack(
-        model=model, rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
-        log_dir=log_dir, env={"TRACKER_DB_URL": db_url, "LOCK_STORE_URL": lock_url or ""},
-        rasa_replicas=replicas, action_servers=action_servers, balanced=balanced,
-    )
-    if stack.balanced:
-        stack.rasa_replica_ports = [free_port() for _ in range(replicas)]
-        stack.action_server_ports = [free_port() for _ in range(action_servers)]
-    return stack
-
-
-def start_without_web(stack: Stack) -> None:
-    """The stack's servers minus the web app (not on the measured path)."""
-    try:
-        stack.start_action_server()
-        if stack.balanced:
-            stack.start_balancer()
-        stack.start_rasa()
-    except BaseException:
-        stack.stop()
-        raise
 
 
 def measure(stack: Stack, conversations: int, messages: int) -> dict:
@@ -141,12 +115,12 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     db_url = f"sqlite:///{work / key / 'tracker.db'}"
                 lock_url = REDIS_URL if postgres and key != "E" else None
-                stack = stack_for(model, work, key, db_url, lock_url, replicas, actions,
-                                  balanced)
-                if key == "F":
-                    stack.env["LOCK_STORE_IMPLEMENTATION"] = "rasa"
+                env = {"TRACKER_DB_URL": db_url, "LOCK_STORE_URL": lock_url or "",
+                       "LOCK_STORE_IMPLEMENTATION": "rasa" if key == "F" else "atomic"}
+                stack = Stack.on_free_ports(model, work / key, env, replicas, actions,
+                                            balanced)
                 started = time.perf_counter()
-                start_without_web(stack)
+                stack.start(web=False)  # the web app is not on the measured path
                 cleanup.callback(stack.stop)
                 print(f"{key}: {label}: started in {time.perf_counter() - started:.0f} s",
                       flush=True)

@@ -137,8 +137,26 @@ class Stack:
         env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         return env
 
+    @classmethod
+    def on_free_ports(cls, model: Path, log_dir: Path, env: dict[str, str],
+                      rasa_replicas: int = 1, action_servers: int = 1,
+                      balanced: bool = False) -> Stack:
+        """A stack (scaled or not) on free ports, for tests and benchmarks."""
+        balanced = balanced or rasa_replicas > 1 or action_servers > 1
+        return cls(
+            model=model, rasa_port=free_port(), action_port=free_port(),
+            web_port=free_port(), log_dir=log_dir, env=env,
+            rasa_replicas=rasa_replicas, action_servers=action_servers, balanced=balanced,
+            rasa_replica_ports=[free_port() for _ in range(rasa_replicas)] if balanced else [],
+            action_server_ports=([free_port() for _ in range(action_servers)]
+                                 if balanced else []),
+        )
+
+    def _log_path(self, name: str) -> Path:
+        return (self.log_dir or VAR_DIR) / f"{name}.log"
+
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Path:
-        log_path = (self.log_dir or VAR_DIR) / f"{name}.log"
+        log_path = self._log_path(name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         if self.log_dir is None:
             stdout = None
@@ -220,19 +238,18 @@ class Stack:
         wait_for_http(f"{self.web_url}/api/health", self.processes["web"], timeout, "web app",
                       log)
 
-    def start(self) -> Stack:
+    def start(self, web: bool = True) -> Stack:
+        """Everything, in order; `web=False` leaves out the web app (the benchmarks)."""
         try:
-            if self.balanced:
-                # nginx first: the replicas reach their action servers through it.
-                self.start_action_server()
+            self.start_action_server()
+            if self.balanced:  # before Rasa: the replicas reach the action servers through it
                 self.start_balancer()
-                self.start_rasa()
+            self.start_rasa()
+            if self.balanced:
                 wait_for_http(f"{self.rasa_url}/", self.processes["balancer"], 30,
-                              "nginx (Rasa)", (self.log_dir or VAR_DIR) / "balancer.log")
-            else:
-                self.start_action_server()
-                self.start_rasa()
-            self.start_web()
+                              "nginx (Rasa)", self._log_path("balancer"))
+            if web:
+                self.start_web()
         except BaseException:
             self.stop()
             raise

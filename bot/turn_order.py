@@ -13,6 +13,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.conversations import engine_for, events
+from bot.redaction import redact
 
 LISTEN = "action_listen"
 REWIND = "rewind"  # UserUtteranceReverted
@@ -182,10 +184,6 @@ def burst_check(base_urls: list[str], db_url: str, texts: list[str],
     with bot.redaction, as the channel stores it). Returns the HTTP results, the check
     and how many replies were the channel's fault reply (answer later than the
     deadline; those turns are still checked for loss and order)."""
-    import uuid
-
-    from bot.redaction import redact
-
     sender = uuid.uuid4().hex
     results = burst(base_urls, sender, texts)
     replies: dict[str, list[str]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -106,15 +106,15 @@ def postgres_schema(prefix: str = "pytest") -> Iterator[str]:
     """A URL to the PostgreSQL on 127.0.0.1:5432 (database `test`) confined to a fresh
     schema (dropped afterwards), so tests never see or purge others' rows. Skips when the
     server cannot be reached. A context manager, for fixtures of any scope."""
-    from bot.endpoints import TrackerDBUnreachable, check_tracker_db
+    from bot.endpoints import TrackerDBUnreachable
     from bot.endpoints import postgres_schema as fresh_schema
 
-    try:
-        check_tracker_db(POSTGRES_TEST_URL, timeout=3)
-    except TrackerDBUnreachable as exc:
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is "
-                    f"unreachable: {exc}")
-    with fresh_schema(POSTGRES_TEST_URL, prefix) as url:
+    with ExitStack() as cleanup:
+        try:
+            url = cleanup.enter_context(fresh_schema(POSTGRES_TEST_URL, prefix))
+        except TrackerDBUnreachable as exc:
+            pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is "
+                        f"unreachable: {exc}")
         yield url
 
 

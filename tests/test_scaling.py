@@ -22,7 +22,7 @@ import pytest
 from bot.balancer import BalancerError, nginx_binary
 from bot.channels import ChannelTexts
 from bot.loadtest import QUESTIONS
-from bot.stack import Stack, free_port
+from bot.stack import Stack
 from bot.turn_order import (
     TurnCheck,
     burst_check,
@@ -49,11 +49,7 @@ def require_nginx() -> None:
 def scaled_stack(model: Path, log_dir: Path, tracker_db_url: str,
                  lock_store_url: str | None) -> Stack:
     env = {"TRACKER_DB_URL": tracker_db_url, "LOCK_STORE_URL": lock_store_url or ""}
-    return Stack(model=model, rasa_port=free_port(), action_port=free_port(),
-                 web_port=free_port(), log_dir=log_dir, env=env,
-                 rasa_replicas=2, action_servers=2,
-                 rasa_replica_ports=[free_port(), free_port()],
-                 action_server_ports=[free_port(), free_port()])
+    return Stack.on_free_ports(model, log_dir, env, rasa_replicas=2, action_servers=2)
 
 
 @pytest.fixture(scope="module")
