@@ -32,8 +32,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
-$(SPACY_MODEL): $(VENV)/.installed bot/spacy_model.py
-	$(PY) -m bot.spacy_model
+$(SPACY_MODEL): $(VENV)/.installed bench/spacy_model.py
+	$(PY) -m bench.spacy_model
 
 setup: $(VENV)/.installed $(SPACY_MODEL)
 
@@ -46,7 +46,7 @@ train: setup
 	  --data $(TRAINING_DATA) --out models --fixed-model-name skelleftea
 
 run: setup $(MODEL)
-	$(PY) -m bot.cli run --model $(MODEL)
+	$(PY) -m bot.ops.cli run --model $(MODEL)
 
 # Scaled, as Rasa scales: SCALE Rasa replicas and ACTIONS action servers on internal ports,
 # nginx in front of both on RASA_PORT/ACTION_PORT (5005/5055), a shared PostgreSQL tracker
@@ -60,7 +60,7 @@ SCALED_LOCK_STORE_URL ?= redis://127.0.0.1:6379/0
 run-scaled: setup nginx $(MODEL)
 	TRACKER_DB_URL="$${TRACKER_DB_URL:-$(SCALED_TRACKER_DB_URL)}" \
 	LOCK_STORE_URL="$${LOCK_STORE_URL:-$(SCALED_LOCK_STORE_URL)}" \
-	  $(PY) -m bot.cli run --model $(MODEL) --rasa-replicas $(SCALE) \
+	  $(PY) -m bot.ops.cli run --model $(MODEL) --rasa-replicas $(SCALE) \
 	  --action-servers $(ACTIONS) --create-database
 
 # Debian's nginx, the load balancer of run-scaled, the scaling tests and bench-scale.
@@ -69,17 +69,17 @@ nginx:
 	  (apt-get update && apt-get install -y nginx-light)
 
 shell: setup $(MODEL)
-	$(PY) -m bot.cli shell --model $(MODEL)
+	$(PY) -m bot.ops.cli shell --model $(MODEL)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/ruff check bot actions bench tests
 
 validate: $(VENV)/.installed
-	$(PY) -m bot.cli check
+	$(PY) -m bot.ops.cli check
 	$(RASA) data validate --fail-on-warnings --domain domain.yml --config config.yml \
 	  --data $(TRAINING_DATA)
 
-# Browser tests (tests/test_web_browser.py) drive Debian's Chromium through Playwright and
+# Browser tests (tests/e2e/test_web_browser.py) drive Debian's Chromium through Playwright and
 # inject axe-core from node_modules; Playwright never downloads a browser of its own.
 browser:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
@@ -96,7 +96,7 @@ test: setup lint validate browser npm nginx
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) -m bot.bench && $(PY) -m bot.bench_privacy
+	$(PY) -m bench.nlu && $(PY) -m bench.privacy
 
 # Personal data through the masking function (10,000 messages) and a running server's
 # webhook into its tracker store (500): how many items got through, how many harmless
@@ -104,23 +104,23 @@ bench: setup
 # the action server killed mid-run: none lost, none duplicated; errors and latency.
 .PHONY: bench-privacy loadtest
 bench-privacy: setup
-	$(PY) -m bot.bench_privacy
+	$(PY) -m bench.privacy
 
 loadtest: setup
-	$(PY) -m bot.loadtest
+	$(PY) -m bench.loadtest
 
 # The staff review tool (/granska) at 100,000 synthetic conversations: p50/p95 of the list
 # (each filter), a transcript, the NLU inbox and the dashboard over HTTP, without and with
 # its index on `events`; SQLite, and PostgreSQL when 127.0.0.1:5432 answers (~10 min).
 .PHONY: bench-review
 bench-review: setup
-	$(PY) -m bot.bench_review
+	$(PY) -m bench.review
 
 # 20 concurrent conversations, same messages, same run: 1 replica on SQLite, 1 on
 # PostgreSQL + Redis (direct and behind nginx), 2 replicas behind nginx; and the lock
 # store's job shown (20 messages at once to one conversation, with and without it).
 bench-scale: setup nginx
-	$(PY) -m bot.bench_scale
+	$(PY) -m bench.scale
 
 clean:
 	rm -rf models var .pytest_cache

@@ -2,6 +2,6 @@
 and dispatch it. The catalog is loaded (and validated) when this package is imported,
 so the action server refuses to start on a broken catalog."""
 
-from bot.declarations import default_store
+from bot.core.catalog import default_store
 
 default_store()

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import Reply
-from bot.declarations import Catalog
+from bot.core.answers import Reply
+from bot.core.catalog import Catalog
 
 
 def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:

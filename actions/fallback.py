@@ -21,8 +21,8 @@ from actions.names import (
     INTENT_OUT_OF_SCOPE,
     UTTER_ASK_AFFIRMATION,
 )
-from bot.declarations import default_store
-from bot.texts import load_texts
+from bot.core.catalog import default_store
+from bot.core.texts import load_texts
 
 MAX_SUGGESTIONS = 3
 SERVICE_INTENTS = {"ask_overview", "ask_promises", "ask_expectations", "ask_not_kept",

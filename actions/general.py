@@ -17,8 +17,8 @@ from actions.names import (
     UTTER_WHAT_IS_SERVICEFORKLARING,
 )
 from actions.service_answers import today_in_sweden
-from bot.answers import bullets, source_replies
-from bot.declarations import SERVICEFORKLARING, SERVICENIVA, default_store
+from bot.core.answers import bullets, source_replies
+from bot.core.catalog import SERVICEFORKLARING, SERVICENIVA, default_store
 
 
 class ActionListServices(Action):

@@ -15,9 +15,9 @@ from actions.names import (
     UTTER_KUNDTJANST_CONTACT,
     UTTER_KUNDTJANST_OPEN_NOW,
 )
-from bot.declarations import default_store
-from bot.opening_hours import STOCKHOLM, status
-from bot.texts import load_texts
+from bot.core.catalog import default_store
+from bot.core.clock import STOCKHOLM, status
+from bot.core.texts import load_texts
 
 
 def now_in_sweden() -> datetime:

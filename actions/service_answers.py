@@ -25,7 +25,7 @@ from actions.names import (
     SLOT_SERVICE,
     UTTER_ASK_WHICH_SERVICE,
 )
-from bot.answers import (
+from bot.core.answers import (
     ASPECTS,
     CONTACT,
     EXPECTATIONS,
@@ -35,8 +35,8 @@ from bot.answers import (
     service_answer,
     unknown_service_answer,
 )
-from bot.declarations import default_store
-from bot.opening_hours import STOCKHOLM
+from bot.core.catalog import default_store
+from bot.core.clock import STOCKHOLM
 
 INTENT_TO_ASPECT = {
     INTENT_ASK_OVERVIEW: OVERVIEW,

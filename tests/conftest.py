@@ -16,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
-from bot.declarations import PROJECT_ROOT, Catalog, load_catalog  # noqa: E402
+from bot.core.catalog import PROJECT_ROOT, Catalog, load_catalog  # noqa: E402
 
 FACTS_SHEET = PROJECT_ROOT.parent / "shared" / "facts" / "declarations-facts.md"
 
@@ -33,14 +33,14 @@ def domain() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def quick_model() -> Path:
-    from bot.training import quick_model
+    from bench.training import quick_model
 
     return quick_model(epochs=int(os.environ.get("TEST_EPOCHS", "40")))
 
 
 @pytest.fixture(scope="session")
 def action_server(tmp_path_factory):
-    from bot.stack import Stack, free_port
+    from bot.ops.stack import Stack, free_port
 
     stack = Stack(model=Path("unused"), action_port=free_port(),
                   log_dir=tmp_path_factory.mktemp("action-server"))
@@ -53,7 +53,7 @@ def action_server(tmp_path_factory):
 def running_bot(quick_model, tmp_path_factory):
     """The real action server, Rasa server and web app on free ports, with their own
     SQLite db (`stack.rasa_url`, `stack.web_url`)."""
-    from bot.stack import Stack, free_port
+    from bot.ops.stack import Stack, free_port
 
     log_dir = tmp_path_factory.mktemp("stack")
     stack = Stack(
@@ -76,8 +76,8 @@ def web_bot(quick_model, tmp_path_factory):
     which tests may edit: the catalog reloads on change, the real data stays untouched."""
     import shutil
 
-    from bot.declarations import DEFAULT_CATALOG_DIR
-    from bot.stack import Stack, free_port
+    from bot.core.catalog import DEFAULT_CATALOG_DIR
+    from bot.ops.stack import Stack, free_port
 
     log_dir = tmp_path_factory.mktemp("web-stack")
     catalog_dir = log_dir / "declarations"
@@ -106,8 +106,8 @@ def postgres_schema(prefix: str = "pytest") -> Iterator[str]:
     """A URL to the PostgreSQL on 127.0.0.1:5432 (database `test`) confined to a fresh
     schema (dropped afterwards), so tests never see or purge others' rows. Skips when the
     server cannot be reached. A context manager, for fixtures of any scope."""
-    from bot.endpoints import TrackerDBUnreachable
-    from bot.endpoints import postgres_schema as fresh_schema
+    from bot.ops.endpoints import TrackerDBUnreachable
+    from bot.ops.endpoints import postgres_schema as fresh_schema
 
     with ExitStack() as cleanup:
         try:
@@ -129,7 +129,7 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
 
 def redis_url_or_skip() -> str:
     """The Redis on 127.0.0.1:6379 for the lock store, or skip with the reason."""
-    from bot.endpoints import LockStoreUnreachable, check_lock_store
+    from bot.ops.endpoints import LockStoreUnreachable, check_lock_store
 
     try:
         check_lock_store(REDIS_TEST_URL, timeout=3)
@@ -180,7 +180,7 @@ def rest(running_bot) -> RestClient:
 @pytest.fixture(scope="session")
 def channel_texts() -> Any:
     """The channel's sentences (personal data removed, technical problem) from domain.yml."""
-    from bot.channels import ChannelTexts
+    from bot.adapters.channels import ChannelTexts
 
     return ChannelTexts.from_domain()
 

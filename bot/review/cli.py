@@ -1,10 +1,10 @@
-"""Command-line side of the review tool, added to the `bot` command by bot/cli.py:
+"""Command-line side of the review tool, added to the `bot` command by bot/ops/cli.py:
 
     bot users add NAME --role reviewer|admin   # password from a prompt, or stdin if piped
     bot users list
     bot users remove NAME
     bot export-nlu [--out FILE]     # confirmed NLU-inbox examples as data/nlu/ YAML
-    bot export-tests [--out FILE]   # the same as NLU test cases (tests/nlu_holdout.yml format)
+    bot export-tests [--out FILE]   # the same as NLU test cases (tests/data/nlu_holdout.yml format)
 
 The database is TRACKER_DB_URL's, as for the web app. Exit codes: 0 ok, 1 no such user,
 2 refused input, 3 the database cannot be reached.
@@ -20,11 +20,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.endpoints import TrackerDBUnreachable, check_tracker_db, tracker_db_url
-from bot.retention import runner_name
+from bot.ops.endpoints import TrackerDBUnreachable, check_tracker_db, tracker_db_url
 from bot.review import accounts, audit, reviews
 from bot.review.filters import SWEDISH_TIME
 from bot.review.tables import create_tables, engine_for
+from bot.store.retention import runner_name
 
 EXIT_NO_SUCH_USER = 1
 EXIT_REFUSED = 2
@@ -116,7 +116,7 @@ def export_nlu(args: argparse.Namespace) -> int:
 
 
 def export_tests(args: argparse.Namespace) -> int:
-    from bot.declarations import load_catalog
+    from bot.core.catalog import load_catalog
     from bot.review.nlu_export import domain_intents, tests_yaml
 
     engine = _engine()

@@ -4,8 +4,8 @@
   `- intent: X` block per intent with `examples: |`), ready to merge. Examples already in
   data/nlu/ are left out (the same text under two intents makes `rasa data validate`
   warn); if one text was confirmed more than once, the latest verdict counts.
-- `tests_yaml`: the format of tests/nlu_holdout.yml -- an NLU test file for
-  `rasa test nlu --nlu FILE` and `bot.nlu_evaluation` -- where the service the reviewer
+- `tests_yaml`: the format of tests/data/nlu_holdout.yml -- an NLU test file for
+  `rasa test nlu --nlu FILE` and `bench.nlu_evaluation` -- where the service the reviewer
   chose is annotated `[words]{"entity": "service", "value": "id"}` on the words of the
   message that name it (found by the same service matcher the bot uses). A message whose
   words for the service cannot be found keeps its text unannotated.
@@ -25,10 +25,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.declarations import PROJECT_ROOT, default_store
+from bot.core.catalog import PROJECT_ROOT, default_store
+from bot.core.matcher import KNOWN, ServiceMatcher
 from bot.review.messages import SERVICE_ENTITY
 from bot.review.reviews import Verdict
-from bot.service_matcher import KNOWN, ServiceMatcher
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
@@ -145,5 +145,5 @@ def tests_yaml(verdicts: Iterable[Verdict], intents: list[str], services: list[s
     count = sum(len(v) for v in blocks.values())
     header = (f"NLU test cases confirmed in the review tool (/granska), "
               f"{_exported(exported_by, now)}.\n{count} cases, the format of "
-              f"tests/nlu_holdout.yml: rasa test nlu --nlu FILE, or bot.nlu_evaluation.")
+              f"tests/data/nlu_holdout.yml: rasa test nlu --nlu FILE, or bench.nlu_evaluation.")
     return Export(_render(blocks, header), count, 0, skipped_invalid)

@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.review import messages as m
 from bot.review.filters import NO, YES, Filters
 from bot.review.tables import events, marks, nlu_verdicts, notes, tags
-from bot.web.api.feedback import DOWN, UP, feedback
+from bot.store.feedback import DOWN, UP, feedback
 
 PAGE_SIZE = 50
 FIRST_WINDOW = 500  # user messages in the first window of the newest-first scan

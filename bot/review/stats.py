@@ -30,7 +30,7 @@ from bot.review import messages as m
 from bot.review.filters import SWEDISH_TIME, start_of_day
 from bot.review.queries import feedback_exists, is_postgres, raw_json_contains
 from bot.review.tables import events
-from bot.web.api.feedback import DOWN, UP, feedback
+from bot.store.feedback import DOWN, UP, feedback
 
 TOP = 12
 DEFAULT_DAYS = 30

@@ -25,11 +25,11 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.conversations import engine_for, events  # noqa: F401 (re-exported)
+from bot.store.conversations import engine_for, events  # noqa: F401 (re-exported)
 
 logger = logging.getLogger(__name__)
 
-# Rasa's table (read only) and the shared engine are declared once, in bot/conversations.py.
+# Rasa's table (read only) and the shared engine are declared once, in bot/store/conversations.py.
 
 # Indexes on Rasa's table, measured with `make bench-review` (figures in the README).
 # Rasa itself creates only ix_events_sender_id, which serves one conversation's events.

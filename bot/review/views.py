@@ -45,8 +45,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, html, json, redirect
 from sqlalchemy.engine import Engine
 
-from bot.declarations import default_store
-from bot.retention import read_purge_log, retention_days
+from bot.core.catalog import default_store
 from bot.review import accounts, audit, charts, queries, reviews, stats
 from bot.review import messages as m
 from bot.review.filters import Filters, swedish_datetime
@@ -72,6 +71,7 @@ from bot.review.security import (
 )
 from bot.review.settings import ReviewSettings
 from bot.review.tables import CONFIRMED, DISMISSED, create_tables, engine_for, ensure_event_indexes
+from bot.store.retention import read_purge_log, retention_days
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """`python -m bot.web`: run the web app in the foreground (settings from the environment).
 
-Started by `bot.stack.Stack.start_web` after Rasa; SIGINT and SIGTERM stop it cleanly.
+Started by `bot.ops.stack.Stack.start_web` after Rasa; SIGINT and SIGTERM stop it cleanly.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.declarations import CatalogError
+from bot.core.catalog import CatalogError
 from bot.web.app import create_app
 from bot.web.config import ConfigError, WebConfig
 

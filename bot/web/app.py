@@ -20,8 +20,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.review import review_blueprint
+from bot.store.feedback import create_feedback_table
 from bot.web.api import api_blueprint
-from bot.web.api.feedback import create_feedback_table
 from bot.web.api.rate_limit import RateLimiter
 from bot.web.config import WebConfig
 from bot.web.errors import register_error_handlers

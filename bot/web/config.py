@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.declarations import DEFAULT_MUNICIPALITY_FILE, PROJECT_ROOT
-from bot.endpoints import tracker_db_url
+from bot.core.catalog import DEFAULT_MUNICIPALITY_FILE, PROJECT_ROOT
+from bot.ops.endpoints import tracker_db_url
 
 DEFAULT_TEXTS_FILE = PROJECT_ROOT / "data" / "web_texts.yml"
 

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.declarations import CatalogError, load_municipality
+from bot.core.catalog import CatalogError, load_municipality
 
 # Every error code the API can return; web_texts.yml must have a message for each.
 ERROR_CODES = (

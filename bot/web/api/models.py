@@ -15,7 +15,7 @@ from typing import Any
 
 from sanic.request import Request
 
-from bot.web.api.feedback import RATINGS
+from bot.store.feedback import RATINGS
 from bot.web.errors import ApiError
 
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

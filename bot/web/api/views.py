@@ -23,8 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import conversations
-from bot.web.api import feedback
+from bot.store import conversations, feedback
 from bot.web.api.models import ChatRequest, FeedbackRequest, json_object, valid_sender
 from bot.web.api.rasa import RasaUnavailable, send_message
 from bot.web.errors import ApiError

@@ -1,0 +1,376 @@
+"""`make bench-privacy`: does personal data ever reach the database, and are harmless
+numbers left alone?
+
+1. N generated Swedish messages (default 10,000) through `bot.core.redaction.redact`:
+   personnummer and samordningsnummer in every written form, mobile and landline phone
+   numbers in national and international form, e-mail addresses -- mixed with harmless
+   numbers (dates, years, amounts, times, case and order numbers, postal codes, numbers
+   shaped like a personnummer but with a wrong check digit).
+2. A sample (default 500) through the REST webhook of a freshly started stack (quick
+   model, own SQLite file, free ports), then every column of every stored event row is
+   searched.
+
+Prints how many personal-data items got through (target 0) and how many harmless
+numbers were changed. The generators are also used by the property tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot.core.redaction import EPOST, PERSONNUMMER, TELEFON, is_personnummer, redact
+
+# Written forms of a personnummer: digits, separator before the last four.
+PNR_FORMATS = ("12-", "12", "12 ", "10-", "10+", "10", "10 ")
+MOBILE_PREFIXES = ("070", "072", "073", "076", "079")
+AREA_CODES = ("08", "031", "040", "090", "018", "013", "054", "0910", "0911", "0912",
+              "0914", "0915", "0916", "0918", "0920", "0953", "0980")
+EMAIL_DOMAINS = ("gmail.com", "hotmail.se", "outlook.com", "telia.com", "skelleftea.se",
+                 "exempel.nu", "företag.se", "mail.example.org")
+FIRST_NAMES = ("anna", "erik", "maria", "lars", "åsa", "johan", "sara", "mikael", "lisa",
+               "per", "karin", "anders", "elin", "oskar", "björn")
+LAST_NAMES = ("andersson", "johansson", "karlsson", "nilsson", "eriksson", "lundström",
+              "öberg", "marklund", "lindgren", "burman")
+
+SEPARATORS_RE = re.compile(r"[ \-+()\u00a0\u2009\u202f\u2010\u2011\u2013]|\\u00a0|\\u2009"
+                           r"|\\u202f|\\u2010|\\u2011|\\u2013")
+
+
+def luhn_check_digit(digits: str) -> int:
+    total = 0
+    for i, char in enumerate(digits):
+        value = int(char) * (2 - i % 2)
+        total += value - 9 if value > 9 else value
+    return (10 - total % 10) % 10
+
+
+def format_personnummer(birth: date, number: int, fmt: str, coordination: bool = False,
+                        valid: bool = True) -> str:
+    """A personnummer (or samordningsnummer: day + 60) for `birth` and the three-digit
+    birth number `number` (1-999), written as `fmt` (see PNR_FORMATS). With valid=False
+    the check digit is wrong."""
+    day = birth.day + 60 if coordination else birth.day
+    short = f"{birth.year % 100:02d}{birth.month:02d}{day:02d}"
+    check = luhn_check_digit(f"{short}{number:03d}")
+    if not valid:
+        check = (check + 1 + number % 9) % 10
+    digits, separator = fmt[:2], fmt[2:]
+    prefix = f"{birth.year // 100:02d}{short}" if digits == "12" else short
+    return f"{prefix}{separator}{number:03d}{check}"
+
+
+def birth_range(fmt: str, today: date) -> tuple[date, date]:
+    """Birth dates a written form can stand for: `+` (10 digits) means 100 years or older,
+    other 10-digit forms younger than 100."""
+    hundred_years_ago = today.replace(year=today.year - 100, day=min(today.day, 28))
+    if fmt == "10+":
+        return today.replace(year=today.year - 119, day=1), hundred_years_ago - timedelta(days=1)
+    if fmt.startswith("10"):
+        return hundred_years_ago + timedelta(days=1), today
+    return date(1900, 1, 1), today
+
+
+def random_personnummer(rng: random.Random, today: date | None = None) -> str:
+    today = today or date.today()
+    fmt = rng.choice(PNR_FORMATS)
+    first, last = birth_range(fmt, today)
+    birth = first + timedelta(days=rng.randrange((last - first).days + 1))
+    return format_personnummer(birth, rng.randint(1, 999), fmt, coordination=rng.random() < 0.3)
+
+
+def _group(digits: str, rng: random.Random) -> str:
+    """Subscriber digits grouped as people write them: 73 50 00, 123 45 67, 1234567."""
+    style = rng.choice(("pairs", "three-then-pairs", "none"))
+    if style == "none":
+        return digits
+    groups = []
+    rest = digits
+    if style == "three-then-pairs" and len(rest) % 2 == 1:
+        groups.append(rest[:3])
+        rest = rest[3:]
+    elif len(rest) % 2 == 1:
+        groups.append(rest[:3])
+        rest = rest[3:]
+    groups.extend(rest[i:i + 2] for i in range(0, len(rest), 2))
+    return " ".join(groups)
+
+
+def random_phone(rng: random.Random) -> str:
+    if rng.random() < 0.55:
+        area, subscriber = rng.choice(MOBILE_PREFIXES), "".join(
+            rng.choice("0123456789") for _ in range(7))
+    else:
+        area = rng.choice(AREA_CODES)
+        length = {2: rng.randint(6, 8), 3: rng.randint(5, 7), 4: rng.randint(5, 6)}[len(area)]
+        subscriber = str(rng.randint(1, 9)) + "".join(
+            rng.choice("0123456789") for _ in range(length - 1))
+    grouped = _group(subscriber, rng)
+    form = rng.choice(("national-dash", "national-space", "national-bare", "intl", "intl-bare",
+                       "intl-zero", "0046", "brackets"))
+    if form == "national-dash":
+        return f"{area}-{grouped}"
+    if form == "national-space":
+        return f"{area} {grouped}"
+    if form == "national-bare":
+        return area + subscriber
+    if form == "intl":
+        return f"+46 {area[1:]} {grouped}"
+    if form == "intl-bare":
+        return f"+46{area[1:]}{subscriber}"
+    if form == "intl-zero":
+        return f"+46 (0){area[1:]}-{grouped}"
+    if form == "0046":
+        return f"0046 {area[1:]} {grouped}"
+    return f"({area}) {grouped}"
+
+
+def random_email(rng: random.Random) -> str:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    local = rng.choice((f"{first}.{last}", f"{first}{rng.randint(1, 99)}", f"{first}_{last}",
+                        f"{first[0]}{last}", f"{first}+kommun"))
+    return f"{local}@{rng.choice(EMAIL_DOMAINS)}"
+
+
+def random_harmless(rng: random.Random) -> str:
+    """A number that is not personal data and must stay as typed."""
+    kind = rng.randrange(12)
+    year = rng.randint(1990, 2030)
+    if kind == 0:
+        return f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if kind == 1:
+        return f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-{year}"
+    if kind == 2:
+        return str(year)
+    if kind == 3:
+        amount = rng.randint(100, 99_999)
+        return f"{amount:,}".replace(",", " ") + " kr"
+    if kind == 4:
+        return f"{rng.randint(0, 23):02d}:{rng.choice(('00', '15', '30', '45'))}"
+    if kind == 5:
+        return f"{year}-{rng.randint(1, 9999):04d}"
+    if kind == 6:
+        return f"KS {year}/{rng.randint(1, 999):04d}"
+    if kind == 7:
+        return f"{rng.randint(900, 999)} {rng.randint(10, 99)}"  # postal code
+    if kind == 8:  # order number: not a valid personnummer, not starting with 0
+        while True:
+            number = str(rng.randint(10**5, 10**12))
+            if not is_personnummer(number):
+                return number
+    if kind == 9:  # personnummer shape, wrong check digit, with a separator
+        fmt = rng.choice(("12-", "12 ", "10-", "10 ", "12"))
+        birth = date(1900, 1, 1) + timedelta(days=rng.randrange(45_000))
+        return format_personnummer(birth, rng.randint(1, 999), fmt, valid=False)
+    if kind == 10:  # ten bare digits, wrong check digit, born 1910-1999 (no leading 0)
+        birth = date(1910, 1, 1) + timedelta(days=rng.randrange(32_000))
+        return format_personnummer(birth, rng.randint(1, 999), "10", valid=False)
+    return f"{rng.randint(1, 99)} %"
+
+
+TEMPLATES = (
+    "Hej! Mitt personnummer är {p}. Hur lång tid tar bygglov? Ärende {h}.",
+    "Ring mig på {p} om snöröjningen, jag bor på postnummer {h}",
+    "{p}",
+    "Min e-post är {p}, skicka svaret dit. Jag sökte {h}.",
+    "jag heter Anna ({p}) och undrar om färdtjänst sedan {h}",
+    "när plogas min gata? mitt nr {p}, fakturan var {h}",
+    "Kan ni kontakta mig: {p} eller {p}. Tack! /Lars {h}",
+    "Hur lång tid tar det att få försörjningsstöd? {h}",
+    "samordningsnummer {p} gäller för hemtjänst från {h}",
+    "{p} {p}. Ärende {h}",
+    "Vad lovar ni om skolskjuts {h}? Nå mig på {p}.",
+    "Mitt barns personnummer: {p}, förskoleplats från {h}",
+)
+
+
+@dataclass
+class Sample:
+    text: str
+    personal: list[tuple[str, str]] = field(default_factory=list)  # (kind, item)
+    harmless: list[str] = field(default_factory=list)
+
+
+def random_message(rng: random.Random) -> Sample:
+    template = rng.choice(TEMPLATES)
+    sample = Sample("")
+    parts = []
+    for piece in re.split(r"(\{[ph]\})", template):
+        if piece == "{p}":
+            kind = rng.choice((PERSONNUMMER, PERSONNUMMER, TELEFON, TELEFON, EPOST))
+            item = {PERSONNUMMER: random_personnummer, TELEFON: random_phone,
+                    EPOST: random_email}[kind](rng)
+            sample.personal.append((kind, item))
+            parts.append(item)
+        elif piece == "{h}":
+            item = random_harmless(rng)
+            sample.harmless.append(item)
+            parts.append(item)
+        else:
+            parts.append(piece)
+    sample.text = "".join(parts)
+    return sample
+
+
+def normalized(text: str) -> str:
+    """Text without the separators people put between digits (also JSON-escaped ones)."""
+    return SEPARATORS_RE.sub("", text)
+
+
+def leaked(kind: str, item: str, haystack: str, tail: int = 6) -> bool:
+    """Whether `item` (or, for numbers, its last `tail` digits) is still in `haystack`."""
+    escaped = json.dumps(item)[1:-1]
+    if item in haystack or escaped in haystack:
+        return True
+    if kind == EPOST:
+        local = item.split("@")[0]
+        return f"{local}@" in haystack or f"{json.dumps(local)[1:-1]}@" in haystack
+    digits = re.sub(r"[^0-9]", "", item)
+    return digits[-tail:] in normalized(haystack)
+
+
+def kept(item: str, haystack: str) -> bool:
+    return item in haystack or json.dumps(item)[1:-1] in haystack
+
+
+@dataclass
+class Tally:
+    messages: int = 0
+    personal: Counter[str] = field(default_factory=Counter)
+    leaks: Counter[str] = field(default_factory=Counter)
+    harmless: int = 0
+    harmless_changed: int = 0
+    leak_examples: list[str] = field(default_factory=list)
+    changed_examples: list[str] = field(default_factory=list)
+
+    def add(self, sample: Sample, stored: str, tail: int = 6) -> None:
+        self.messages += 1
+        for kind, item in sample.personal:
+            self.personal[kind] += 1
+            if leaked(kind, item, stored, tail):
+                self.leaks[kind] += 1
+                if len(self.leak_examples) < 10:
+                    self.leak_examples.append(f"{kind}: {item!r} in {sample.text!r}")
+        for item in sample.harmless:
+            self.harmless += 1
+            if not kept(item, stored):
+                self.harmless_changed += 1
+                if len(self.changed_examples) < 10:
+                    self.changed_examples.append(f"{item!r} in {sample.text!r}")
+
+    def report(self, title: str) -> str:
+        personal = sum(self.personal.values())
+        by_kind = ", ".join(f"{k} {self.leaks[k]}/{self.personal[k]}"
+                            for k in sorted(self.personal))
+        lines = [f"{title}: {self.messages} messages, {personal} personal-data items, "
+                 f"{self.harmless} harmless numbers",
+                 f"  personal data not masked: {sum(self.leaks.values())} ({by_kind})",
+                 f"  harmless numbers wrongly masked: {self.harmless_changed}"]
+        lines += [f"    leak: {e}" for e in self.leak_examples]
+        lines += [f"    changed: {e}" for e in self.changed_examples]
+        return "\n".join(lines)
+
+
+def fuzz_function(count: int, seed: int) -> Tally:
+    rng = random.Random(seed)
+    tally = Tally()
+    for _ in range(count):
+        sample = random_message(rng)
+        tally.add(sample, redact(sample.text).text)
+    return tally
+
+
+def stored_rows(db_path: Path, senders: Iterable[str] | None = None) -> dict[str, str]:
+    """Every column of every row of the events table, joined per sender id."""
+    rows: dict[str, list[str]] = {}
+    with sqlite3.connect(db_path) as connection:
+        for row in connection.execute("select * from events"):
+            as_text = " | ".join("" if v is None else str(v) for v in row)
+            rows.setdefault(str(row[1]), []).append(as_text)
+    wanted = set(senders) if senders is not None else set(rows)
+    return {s: "\n".join(lines) for s, lines in rows.items() if s in wanted}
+
+
+async def _send_all(url: str, samples: list[tuple[str, Sample]], concurrency: int) -> int:
+    import aiohttp
+
+    failures = 0
+    semaphore = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        async def send(sender: str, sample: Sample) -> None:
+            nonlocal failures
+            async with semaphore:
+                body = {"sender": sender, "message": sample.text}
+                async with session.post(url, json=body) as response:
+                    await response.read()
+                    failures += response.status != 200
+
+        await asyncio.gather(*(send(sender, sample) for sender, sample in samples))
+    return failures
+
+
+def fuzz_server(count: int, seed: int, concurrency: int = 10) -> tuple[Tally, int]:
+    """Start a stack (quick model, own SQLite), send `count` samples, read the database."""
+    from bench.training import quick_model
+    from bot.ops.stack import Stack, free_port
+
+    rng = random.Random(seed + 1)
+    samples = [(f"privacy-{uuid.uuid4().hex[:12]}", random_message(rng)) for _ in range(count)]
+    with tempfile.TemporaryDirectory(prefix="bench-privacy-") as tmp:
+        work = Path(tmp)
+        db = work / "tracker.db"
+        stack = Stack(model=quick_model(), rasa_port=free_port(), action_port=free_port(),
+                      log_dir=work, env={"TRACKER_DB_URL": f"sqlite:///{db}"})
+        stack.start()
+        try:
+            failures = asyncio.run(_send_all(f"{stack.rasa_url}/webhooks/rest/webhook",
+                                             samples, concurrency))
+        finally:
+            stack.stop()
+        stored = stored_rows(db)
+        log = (work / "rasa.log").read_text(errors="replace")
+    tally = Tally()
+    for sender, sample in samples:
+        # Whole digit strings only: ids and timestamps in the rows make 6-digit tails noisy.
+        tally.add(sample, stored.get(sender, ""), tail=10)
+    in_log = sum(kind_item[1] in log for _, s in samples for kind_item in s.personal)
+    if in_log:
+        print(f"  personal-data items found in the Rasa log: {in_log}")
+    return tally, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--http", type=int, default=500, help="sample sent over HTTP (0: skip)")
+    parser.add_argument("--seed", type=int, default=20261125)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    tally = fuzz_function(args.messages, args.seed)
+    seconds = time.perf_counter() - started
+    print(tally.report("masking function"))
+    print(f"  {args.messages / seconds:,.0f} messages/s")
+    if args.http:
+        started = time.perf_counter()
+        server, failures = fuzz_server(args.http, args.seed)
+        print(server.report("REST webhook -> tracker store (SQLite, all columns)"))
+        print(f"  non-200 answers: {failures}; {time.perf_counter() - started:.0f} s "
+              "including start-up")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""What Rasa loads by dotted path: NLU components, input channels, tracker store, lock store."""

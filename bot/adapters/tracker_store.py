@@ -1,0 +1,86 @@
+"""The tracker store: Rasa's SQLTrackerStore, masking personal data before it saves.
+
+Defence in depth. Our channels (bot/adapters/channels.py) already mask every message before Rasa
+sees it; this store masks again, right before events are written to the database or
+streamed to an event broker, so a channel added later without masking still cannot store
+a personnummer, phone number or e-mail address. Configured in endpoints.yml by
+bot/ops/endpoints.py (`type: bot.adapters.tracker_store.MaskingSQLTrackerStore`), with the same
+SQLite / PostgreSQL settings as Rasa's `type: SQL`.
+
+What is masked: the user's text, the text and entity values in `parse_data`, slot
+values, and the metadata of every event but the bot's. Bot utterances (text and metadata)
+are not: they come from domain.yml and the catalog (Kundtjänst's own phone number is not
+personal data), and the bot never sees unmasked input to echo.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import Session
+
+from bot.core.redaction import merge_kinds, redact, redact_json
+
+logger = logging.getLogger(__name__)
+
+
+def mask_events(events: Iterable[Event]) -> tuple[str, ...]:
+    """Mask personal data in the events, in place; returns the kinds found."""
+    found: list[tuple[str, ...]] = []
+    for event in events:
+        if isinstance(event, UserUttered):
+            text = redact(event.text or "")
+            if text.found:
+                event.text = text.text
+                found.append(text.kinds)
+            parse_data, in_parse_data = redact_json(event.parse_data)
+            entities, in_entities = redact_json(event.entities)
+            if in_parse_data.found or in_entities.found:
+                event.parse_data = parse_data
+                event.entities = entities
+                found.extend((in_parse_data.kinds, in_entities.kinds))
+        elif isinstance(event, SlotSet):
+            value, in_value = redact_json(event.value)
+            if in_value.found:
+                event.value = value
+                found.append(in_value.kinds)
+        if isinstance(event, BotUttered):
+            continue  # the bot's own sentence and the catalog values that filled it
+        metadata, in_metadata = redact_json(event.metadata)
+        if in_metadata.found:
+            event.metadata = metadata
+            found.append(in_metadata.kinds)
+    return merge_kinds(found)
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that never writes personal data: see the module docstring.
+
+    Masks exactly the events a save writes (`_additional_events`) and the events it
+    streams to an event broker (`_stream_new_events`), not the whole tracker on every
+    save, which would cost more with every turn of a long conversation.
+    """
+
+    def _additional_events(self, session: Session, tracker: DialogueStateTracker
+                           ) -> Iterator[Event]:
+        events = list(super()._additional_events(session, tracker))
+        self._mask(events, tracker.sender_id)
+        return iter(events)
+
+    async def _stream_new_events(self, event_broker: EventBroker, new_events: list[Event],
+                                 sender_id: str) -> None:
+        self._mask(new_events, sender_id)
+        await super()._stream_new_events(event_broker, new_events, sender_id)
+
+    @staticmethod
+    def _mask(events: list[Event], sender_id: str) -> None:
+        kinds = mask_events(events)
+        if kinds:
+            # Our channels mask first, so this means a channel without masking.
+            logger.warning("Masked %s in conversation %s before saving; the input channel "
+                           "did not mask it", ", ".join(kinds), sender_id)

@@ -1,0 +1,322 @@
+"""The declaration catalog: one YAML file per Skellefteå service under data/declarations/.
+
+This module knows nothing of Rasa. It loads and validates the catalog (every file, or
+nothing: a bad file raises CatalogError naming the file, the field and the problem),
+and keeps it fresh: `CatalogStore.get()` re-reads the folder when a file changed, so
+editing a text changes the bot's answers without retraining.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, validator
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CATALOG_DIR = PROJECT_ROOT / "data" / "declarations"
+DEFAULT_MUNICIPALITY_FILE = PROJECT_ROOT / "data" / "municipality.yml"
+
+SERVICEFORKLARING = "serviceförklaring"
+SERVICENIVA = "servicenivå"
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Facts reviewed longer ago than this get a warning in every answer.
+STALE_AFTER_DAYS = 365
+
+
+class CatalogError(Exception):
+    """A catalog file is missing, unreadable or invalid. The message names the file."""
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = "forbid"
+        anystr_strip_whitespace = True
+        min_anystr_length = 1
+
+
+class Promise(_Strict):
+    id: str = Field(..., regex=ID_PATTERN)
+    text: str
+    # The measurable part where there is one ("inom 3 veckor"); None where Skellefteå
+    # publishes no time for this promise.
+    commitment: str | None = None
+
+
+class Contact(_Strict):
+    phone: str
+    phone_option: str | None = None
+    email: str | None = None
+    other: list[str] = []
+
+
+class Declaration(_Strict):
+    id: str = Field(..., regex=ID_PATTERN)
+    name: str
+    kind: Literal["serviceförklaring", "servicenivå"]
+    # False where the declaration is known to exist but its text has not been found.
+    text_available: bool = True
+    responsible_board: str | None = None
+    source_url: str = Field(..., regex=r"^https?://\S+$")
+    other_sources: list[str] = []
+    reviewed: date
+    reviewed_approximate: bool = False
+    summary: str
+    promises: list[Promise] = []
+    expectations: list[str] = []
+    if_not_kept: list[str] = []
+    contact: Contact
+    synonyms: list[str] = Field(..., min_items=1)
+
+    @validator("other_sources", each_item=True)
+    def _url(cls, value: str) -> str:  # noqa: N805
+        if not re.match(r"^https?://\S+$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @validator("promises")
+    def _promises(cls, value: list[Promise], values: dict) -> list[Promise]:  # noqa: N805
+        ids = [p.id for p in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("promise ids must be unique")
+        if values.get("text_available", True) and not value:
+            raise ValueError("at least one promise is required when text_available is true")
+        return value
+
+    @property
+    def has_published_time(self) -> bool:
+        return any(p.commitment for p in self.promises)
+
+    @property
+    def timed_promises(self) -> list[Promise]:
+        return [p for p in self.promises if p.commitment]
+
+    def is_stale(self, today: date) -> bool:
+        return (today - self.reviewed).days > STALE_AFTER_DAYS
+
+
+class OpeningHours(_Strict):
+    weekdays: str = Field(..., regex=r"^\d\d:\d\d-\d\d:\d\d$")
+    day_before_holiday: str | None = Field(None, regex=r"^\d\d:\d\d-\d\d:\d\d$")
+
+
+class Kundtjanst(_Strict):
+    phone: str
+    email: str
+    postal_address: str
+    visiting_address: str
+    phone_hours: OpeningHours
+    visiting_hours: OpeningHours
+    hours_note: str | None = None
+    source_url: str = Field(..., regex=r"^https?://\S+$")
+    reviewed: date
+    reviewed_approximate: bool = False
+
+
+class GeneralInfo(_Strict):
+    """What a serviceförklaring is, from the municipality's overview page."""
+
+    summary: str
+    if_not_kept: list[str]
+    source_url: str = Field(..., regex=r"^https?://\S+$")
+    reviewed: date
+    reviewed_approximate: bool = False
+
+
+class ServiceWithoutDeclaration(_Strict):
+    """A municipal service citizens ask about that has no declaration in the catalog."""
+
+    name: str
+    words: list[str] = Field(..., min_items=1)
+
+
+class Municipality(_Strict):
+    kundtjanst: Kundtjanst
+    serviceforklaring: GeneralInfo
+    services_without_declaration: list[ServiceWithoutDeclaration] = []
+
+
+@dataclass(frozen=True)
+class Catalog:
+    declarations: dict[str, Declaration]
+    municipality: Municipality
+
+    def get(self, service_id: str | None) -> Declaration | None:
+        if not service_id:
+            return None
+        return self.declarations.get(service_id)
+
+    def ids(self) -> list[str]:
+        return sorted(self.declarations)
+
+    def sorted_by_name(self) -> list[Declaration]:
+        return sorted(self.declarations.values(), key=lambda d: d.name.lower())
+
+
+def _format_validation_error(path: Path, error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "(file)"
+        problems.append(f"field '{field}': {item['msg']}")
+    return f"{path}: " + "; ".join(problems)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: cannot read file: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: expected a mapping at the top level")
+    return raw
+
+
+def load_declaration(path: Path) -> Declaration:
+    raw = _read_yaml(path)
+    try:
+        declaration = Declaration.parse_obj(raw)
+    except ValidationError as exc:
+        raise CatalogError(_format_validation_error(path, exc)) from exc
+    if declaration.id != path.stem:
+        raise CatalogError(
+            f"{path}: field 'id': '{declaration.id}' must equal the file name '{path.stem}'"
+        )
+    return declaration
+
+
+def load_municipality(path: Path = DEFAULT_MUNICIPALITY_FILE) -> Municipality:
+    raw = _read_yaml(path)
+    try:
+        return Municipality.parse_obj(raw)
+    except ValidationError as exc:
+        raise CatalogError(_format_validation_error(path, exc)) from exc
+
+
+def catalog_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yml") if not p.name.startswith("."))
+
+
+def load_catalog(
+    directory: Path = DEFAULT_CATALOG_DIR,
+    municipality_file: Path = DEFAULT_MUNICIPALITY_FILE,
+) -> Catalog:
+    """Load every file or raise CatalogError: never a half-loaded catalog."""
+    files = catalog_files(directory)
+    if not files:
+        raise CatalogError(f"{directory}: no declaration files (*.yml) found")
+    declarations = {}
+    for path in files:
+        declaration = load_declaration(path)
+        declarations[declaration.id] = declaration
+    municipality = load_municipality(municipality_file)
+    _check_words_are_unambiguous(directory, declarations, municipality_file, municipality)
+    return Catalog(declarations=declarations, municipality=municipality)
+
+
+def _check_words_are_unambiguous(
+    directory: Path,
+    declarations: dict[str, Declaration],
+    municipality_file: Path,
+    municipality: Municipality,
+) -> None:
+    from bot.core.language import fold
+
+    owner: dict[str, str] = {}
+    for declaration in declarations.values():
+        for word in [declaration.name, *declaration.synonyms]:
+            key = fold(word)
+            other = owner.setdefault(key, declaration.id)
+            if other != declaration.id:
+                raise CatalogError(
+                    f"{directory / declaration.id}.yml: field 'synonyms': "
+                    f"'{word}' is also a word for '{other}'"
+                )
+    for service in municipality.services_without_declaration:
+        for word in service.words:
+            key = fold(word)
+            if key in owner:
+                raise CatalogError(
+                    f"{municipality_file}: field 'services_without_declaration': "
+                    f"'{word}' is also a word for '{owner[key]}'"
+                )
+
+
+def _fingerprint(directory: Path, municipality_file: Path) -> tuple:
+    paths = [*catalog_files(directory), municipality_file]
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths if p.exists())
+
+
+class CatalogStore:
+    """Holds the current catalog and reloads it when its files change.
+
+    A reload that fails validation keeps the previous catalog and logs the error, so a
+    typo in a text file never takes a running bot down.
+    """
+
+    def __init__(
+        self,
+        directory: Path = DEFAULT_CATALOG_DIR,
+        municipality_file: Path = DEFAULT_MUNICIPALITY_FILE,
+        check_interval: float = 1.0,
+    ) -> None:
+        self.directory = Path(directory)
+        self.municipality_file = Path(municipality_file)
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._catalog = load_catalog(self.directory, self.municipality_file)
+        self._fingerprint = _fingerprint(self.directory, self.municipality_file)
+        self._checked_at = time.monotonic()
+        self.last_error: str | None = None
+
+    def reload(self) -> Catalog:
+        with self._lock:
+            fingerprint = _fingerprint(self.directory, self.municipality_file)
+            try:
+                catalog = load_catalog(self.directory, self.municipality_file)
+            except CatalogError as exc:
+                self.last_error = str(exc)
+                logger.error("Catalog not reloaded, keeping the previous one: %s", exc)
+                self._fingerprint = fingerprint
+                return self._catalog
+            self._catalog = catalog
+            self._fingerprint = fingerprint
+            self.last_error = None
+            logger.info("Catalog reloaded: %d services", len(catalog.declarations))
+            return catalog
+
+    def get(self) -> Catalog:
+        now = time.monotonic()
+        if now - self._checked_at >= self.check_interval:
+            self._checked_at = now
+            if _fingerprint(self.directory, self.municipality_file) != self._fingerprint:
+                return self.reload()
+        return self._catalog
+
+
+_default_store: CatalogStore | None = None
+_default_store_lock = threading.Lock()
+
+
+def default_store() -> CatalogStore:
+    """The process-wide catalog, loaded on first use (CATALOG_DIR overrides the folder)."""
+    global _default_store
+    with _default_store_lock:
+        if _default_store is None:
+            directory = Path(os.environ.get("CATALOG_DIR") or DEFAULT_CATALOG_DIR)
+            municipality = Path(
+                os.environ.get("MUNICIPALITY_FILE") or DEFAULT_MUNICIPALITY_FILE
+            )
+            _default_store = CatalogStore(directory, municipality)
+        return _default_store

@@ -1,0 +1,40 @@
+"""Small Swedish vocabulary from data/texts.yml (button titles, weekday names)."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.core.catalog import PROJECT_ROOT, CatalogError
+
+TEXTS_FILE = PROJECT_ROOT / "data" / "texts.yml"
+
+
+class Texts(BaseModel):
+    intent_labels: dict[str, str]
+    something_else: str
+    weekdays: list[str] = Field(..., min_items=7, max_items=7)
+    today: str
+    tomorrow: str
+
+    class Config:
+        extra = "forbid"
+
+    def day_name(self, day: date, today: date) -> str:
+        if day == today:
+            return self.today
+        if (day - today).days == 1:
+            return self.tomorrow
+        return self.weekdays[day.weekday()]
+
+
+@lru_cache(maxsize=4)
+def load_texts(path: Path = TEXTS_FILE) -> Texts:
+    try:
+        return Texts.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise CatalogError(f"{path}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Launch and deployment: the `bot` command, the process stack, Rasa's endpoints, nginx."""

@@ -1,0 +1,198 @@
+"""Conversations as Rasa stores them: read one back as a transcript, or delete one.
+
+Rasa runs without `--enable-api` (its HTTP API has no authentication), so this module
+reads and deletes rows of the tracker store's `events` table directly, with SQLAlchemy
+on the same `TRACKER_DB_URL` Rasa writes to (SQLite by default, PostgreSQL when scaled).
+Knows nothing of Rasa's classes: only the table's documented columns
+(sender_id, type_name, timestamp, intent_name, action_name, data) and the JSON in `data`.
+
+`delete_conversation` is what "Radera min chatt" calls, and what a retention purge reuses.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+logger = logging.getLogger(__name__)
+
+USER = "user"
+BOT = "bot"
+
+_metadata = sa.MetaData()
+# Rasa's SQLTrackerStore creates this table; we only declare the columns we use.
+events = sa.Table(
+    "events",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+
+@lru_cache(maxsize=8)
+def engine_for(db_url: str) -> Engine:
+    """One pooled engine per database URL for the life of the process. SQLite gets a real
+    pool (SQLAlchemy 1.4 otherwise opens a new file connection per query, losing SQLite's
+    page cache every time); Rasa writes to the same file, so wait for its lock."""
+    if db_url.startswith("sqlite:///"):
+        path = db_url.split("sqlite:///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(db_url, future=True, poolclass=sa.pool.QueuePool,
+                                pool_size=4, max_overflow=4,
+                                connect_args={"timeout": 15, "check_same_thread": False})
+    return sa.create_engine(db_url, future=True, pool_pre_ping=True)
+
+
+def _has_events_table(engine: Engine) -> bool:
+    return sa.inspect(engine).has_table(events.name)
+
+
+@dataclass(frozen=True)
+class TranscriptMessage:
+    """One line of a conversation as the citizen saw it."""
+
+    role: str  # USER or BOT
+    turn: int  # 1 for the first user message and the bot's answer to it, and so on
+    timestamp: float | None
+    text: str | None = None
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    custom: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"role": self.role, "turn": self.turn}
+        if self.text is not None:
+            body["text"] = self.text
+        if self.buttons:
+            body["buttons"] = self.buttons
+        if self.custom is not None:
+            body["custom"] = self.custom
+        return body
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The bot's whole answer to one user message (one `turn`)."""
+
+    turn: int
+    timestamp: float | None
+    text: str
+
+
+def _buttons(value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        return []
+    return [
+        {"title": b["title"], "payload": b["payload"]}
+        for b in value
+        if isinstance(b, dict) and isinstance(b.get("title"), str)
+        and isinstance(b.get("payload"), str)
+    ]
+
+
+def _rows(db_url: str, sender_id: str) -> list[tuple[str, float | None, dict[str, Any]]]:
+    engine = engine_for(db_url)
+    query = (
+        sa.select(events.c.type_name, events.c.timestamp, events.c.data)
+        .where(events.c.sender_id == sender_id, events.c.type_name.in_((USER, BOT)))
+        .order_by(events.c.id)
+    )
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(query).all()
+    except (OperationalError, ProgrammingError):
+        if not _has_events_table(engine):  # Rasa has not stored anything yet
+            return []
+        raise
+    rows = []
+    for type_name, timestamp, data in result:
+        try:
+            parsed = json.loads(data or "{}")
+        except ValueError:
+            logger.warning("sender=%s unreadable event data skipped", sender_id)
+            continue
+        rows.append((type_name, timestamp, parsed if isinstance(parsed, dict) else {}))
+    return rows
+
+
+def transcript(db_url: str, sender_id: str) -> list[TranscriptMessage]:
+    """The user and bot messages of a conversation, oldest first.
+
+    A user message that is the payload of a button the bot had just offered is shown
+    with that button's title, as the widget showed it when it was clicked.
+    """
+    messages: list[TranscriptMessage] = []
+    offered: dict[str, str] = {}
+    turn = 0
+    for type_name, timestamp, data in _rows(db_url, sender_id):
+        text = data.get("text") if isinstance(data.get("text"), str) else None
+        if type_name == USER:
+            turn += 1
+            shown = offered.get(text or "", text)
+            messages.append(TranscriptMessage(USER, turn, timestamp, text=shown))
+            offered = {}
+            continue
+        extra = data.get("data") if isinstance(data.get("data"), dict) else {}
+        buttons = _buttons(extra.get("buttons"))
+        custom = extra.get("custom") if isinstance(extra.get("custom"), dict) else None
+        if text is None and not buttons and custom is None:
+            continue
+        if buttons:
+            offered = {b["payload"]: b["title"] for b in buttons}
+        messages.append(TranscriptMessage(BOT, turn, timestamp, text, buttons, custom))
+    return messages
+
+
+def user_message_count(db_url: str, sender_id: str) -> int:
+    """How many messages the citizen has sent: the `turn` of the latest answer."""
+    return sum(1 for type_name, _, _ in _rows(db_url, sender_id) if type_name == USER)
+
+
+def answer(db_url: str, sender_id: str, turn: int) -> Answer | None:
+    """The bot's answer to the `turn`-th user message, or None if there is none."""
+    bot_lines = [m for m in transcript(db_url, sender_id) if m.role == BOT and m.turn == turn]
+    if turn < 1 or not bot_lines:
+        return None
+    text = "\n".join(m.text for m in bot_lines if m.text)
+    return Answer(turn=turn, timestamp=bot_lines[0].timestamp, text=text)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    events: int
+    feedback: int
+
+
+# The citizen's thumbs (bot/store/feedback.py) belong to the conversation too.
+_DELETE_FEEDBACK = sa.text("DELETE FROM feedback WHERE sender_id = :sender_id")
+
+
+def delete_conversation(db_url: str, sender_id: str) -> Deleted:
+    """Delete one conversation: its events and its ratings, in one transaction."""
+    engine = engine_for(db_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(events.delete().where(events.c.sender_id == sender_id))
+            ratings = 0
+            if sa.inspect(connection).has_table("feedback"):
+                ratings = connection.execute(_DELETE_FEEDBACK, {"sender_id": sender_id}).rowcount
+    except (OperationalError, ProgrammingError):
+        if not _has_events_table(engine):
+            return Deleted(0, 0)
+        raise
+    logger.info("sender=%s conversation deleted: %d events, %d ratings", sender_id,
+                result.rowcount, ratings)
+    return Deleted(result.rowcount, ratings)

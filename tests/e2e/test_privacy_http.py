@@ -1,0 +1,155 @@
+"""Personal data never reaches the tracker store: generated personnummer,
+samordningsnummer, phone numbers and e-mails sent through the REST webhook (and
+socket.io) of the running servers; every column of every stored row is searched."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sqlite3
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.privacy import (
+    leaked,
+    random_email,
+    random_harmless,
+    random_personnummer,
+    random_phone,
+    stored_rows,
+)
+from bot.core.redaction import EPOST, PERSONNUMMER, TELEFON
+
+pytestmark = pytest.mark.slow
+
+HTTP_SETTINGS = settings(max_examples=40, deadline=None, derandomize=False,
+                         suppress_health_check=[HealthCheck.too_slow])
+GENERATORS = {PERSONNUMMER: random_personnummer, TELEFON: random_phone, EPOST: random_email}
+SENTENCES = [
+    "Hej! Mitt personnummer är {}. Hur lång tid tar bygglov?",
+    "ring mig på {} om snöröjningen",
+    "{}",
+    "Min e-post är {}, när töms soptunnan?",
+    "jag ({}) undrar vad ni lovar om färdtjänst",
+    "Samordningsnummer {} – har jag rätt till försörjningsstöd?",
+]
+
+
+def user_events(db, sender: str) -> list[dict]:
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "select data from events where sender_id = ? and type_name = 'user' order by id",
+            (sender,)).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+@st.composite
+def personal_messages(draw: st.DrawFn) -> tuple[str, str, str]:
+    kind = draw(st.sampled_from(sorted(GENERATORS)))
+    item = GENERATORS[kind](random.Random(draw(st.integers(0, 2**32))))
+    return kind, item, draw(st.sampled_from(SENTENCES)).format(item)
+
+
+@HTTP_SETTINGS
+@given(personal_messages())
+def test_personal_data_never_reaches_the_tracker_store(rest, tracker_db, channel_texts,
+                                                       running_bot, message):
+    kind, item, text = message
+    sender = f"privacy-{uuid.uuid4().hex[:12]}"
+    replies = rest.ask(text, sender)
+    # The citizen is told, first, that personal data was removed; nothing is echoed.
+    assert replies[0]["text"] == channel_texts.personal_data_removed
+    assert len(replies) > 1
+    assert not leaked(kind, item, json.dumps(replies, ensure_ascii=False))
+    stored = stored_rows(tracker_db, [sender])[sender]
+    assert "user" in stored  # the message itself was stored ...
+    assert not leaked(kind, item, stored, tail=10)  # ... masked, in every column
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32))
+def test_harmless_numbers_are_stored_as_typed(rest, tracker_db, channel_texts, seed):
+    rng = random.Random(seed)
+    numbers = [random_harmless(rng) for _ in range(2)]
+    text = f"Mitt ärende {numbers[0]} om bygglov, beslut {numbers[1]}"
+    sender = f"harmless-{uuid.uuid4().hex[:12]}"
+    replies = rest.ask(text, sender)
+    assert all(r.get("text") != channel_texts.personal_data_removed for r in replies)
+    [event] = user_events(tracker_db, sender)
+    assert event["text"] == event["parse_data"]["text"] == text
+    assert "redacted" not in (event.get("metadata") or {})
+
+
+def test_stored_parse_data_holds_only_masked_text(rest, tracker_db, channel_texts, catalog):
+    sender = f"parse-{uuid.uuid4().hex[:12]}"
+    replies = rest.ask("Mitt personnummer är 811218-9876 och min mejl anna@exempel.se, "
+                       "hur lång tid tar bygglov?", sender)
+    masked = "Mitt personnummer är [personnummer] och min mejl [e-post], hur lång tid tar bygglov?"
+    [event] = user_events(tracker_db, sender)
+    assert event["text"] == masked
+    assert event["parse_data"]["text"] == masked
+    assert event["metadata"]["redacted"] == [PERSONNUMMER, EPOST]
+    assert event["parse_data"]["metadata"]["redacted"] == [PERSONNUMMER, EPOST]
+    assert all("811218" not in json.dumps(e) for e in event["parse_data"]["entities"])
+    # Masking does not get in the way of the answer.
+    assert replies[0]["text"] == channel_texts.personal_data_removed
+    assert catalog.declarations["bygglov"].source_url in "\n".join(
+        r.get("text", "") for r in replies)
+
+
+def test_client_metadata_is_masked_too(rest, tracker_db):
+    sender = f"meta-{uuid.uuid4().hex[:12]}"
+    status, _ = rest.post(json.dumps({
+        "sender": sender, "message": "hej",
+        "metadata": {"note": "ring 070-123 45 67", "page": "/bygglov"}}).encode())
+    assert status == 200
+    stored = stored_rows(tracker_db, [sender])[sender]
+    assert "070-123 45 67" not in stored and "[telefon]" in stored and "/bygglov" in stored
+
+
+def test_no_personal_data_in_the_rasa_log(rest, running_bot):
+    rest.ask("mitt personnummer är 19811218-9876 och telefon +46 70 765 43 21")
+    log = (running_bot.log_dir / "rasa.log").read_text(errors="replace")
+    assert "19811218-9876" not in log and "765 43 21" not in log
+
+
+def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db, channel_texts):
+    import socketio
+
+    session_id = uuid.uuid4().hex
+
+    async def chat() -> list[dict]:
+        client = socketio.AsyncClient()
+        received: list[dict] = []
+        confirmed = asyncio.Event()
+        answered = asyncio.Event()
+        client.on("session_confirm", lambda *_: confirmed.set())
+
+        async def on_bot(message: dict) -> None:
+            received.append(message)
+            if message.get("text") != channel_texts.personal_data_removed:
+                answered.set()
+
+        client.on("bot_uttered", on_bot)
+        await client.connect(running_bot.rasa_url, socketio_path="/socket.io",
+                             transports=["polling"])  # aiohttp 3.9 lacks ws timeouts
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed.wait(), 10)
+        await client.emit("user_uttered", {"session_id": session_id,
+                                           "message": "min mobil är 070-765 43 21, hej!"})
+        await asyncio.wait_for(answered.wait(), 20)
+        await asyncio.sleep(0.5)
+        await client.disconnect()
+        return received
+
+    received = asyncio.run(chat())
+    assert received[0]["text"] == channel_texts.personal_data_removed
+    assert len(received) > 1
+    [event] = user_events(tracker_db, session_id)
+    assert event["text"] == "min mobil är [telefon], hej!"
+    assert event["input_channel"] == "socketio"
+    assert "765 43 21" not in stored_rows(tracker_db, [session_id])[session_id]

@@ -1,0 +1,171 @@
+"""The review tool in real Chromium against the real web server (`python -m bot.web`):
+log in, filter, open a transcript, annotate it, pick the right intent in the NLU inbox,
+download the training data and check it with `rasa data validate` together with the
+project's data. With axe-core present (npm install), the pages are checked for WCAG 2.1
+AA problems as well."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.review import Server
+from bot.core.catalog import PROJECT_ROOT
+from bot.review import accounts
+from tests.helpers.review import (
+    PASSWORD,
+    add_feedback,
+    add_staff,
+    sqlite_store,
+    write_conversations,
+)
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium: apt-get install -y chromium")
+    folder = tmp_path_factory.mktemp("review-browser")
+    url, store = sqlite_store(folder / "tracker.db")
+    write_conversations(store)
+    add_feedback(url, "snow-1", 1, "down")
+    add_staff(url, "rita", accounts.REVIEWER)
+    with Server(url, create_indexes=True, log_dir=folder) as running:
+        yield f"http://127.0.0.1:{running.port}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def validate(export: Path, folder: Path) -> subprocess.CompletedProcess:
+    """`rasa data validate` on a copy of the project's data plus the exported file."""
+    data = folder / "data"
+    for part in ("nlu", "rules", "stories"):
+        shutil.copytree(PROJECT_ROOT / "data" / part, data / part)
+    shutil.copy(export, data / "nlu" / "granskade.yml")
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "rasa"), "data", "validate", "--fail-on-warnings",
+         "--domain", str(PROJECT_ROOT / "domain.yml"),
+         "--config", str(PROJECT_ROOT / "config.yml"), "--data", str(data)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_review_in_chromium(server, browser, tmp_path):
+    context = browser.new_context(accept_downloads=True, locale="sv-SE")
+    page = context.new_page()
+
+    # Log in (the list sends us to the login page first).
+    page.goto(f"{server}/granska/")
+    assert "/granska/logga-in" in page.url
+    page.get_by_label("Användarnamn").fill("rita")
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{server}/granska/")
+    assert page.locator("table.list tbody tr").count() == 7
+
+    # Filter on a service.
+    page.get_by_label("Tjänst").select_option("bygglov")
+    page.get_by_role("button", name="Filtrera").click()
+    page.wait_for_url("**tjanst=bygglov**")
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() == 2
+    assert page.locator("tr[data-sender=bygglov-1]").count() == 1
+
+    # Open a transcript; the XSS attempt in the other row is plain text, not markup.
+    assert page.locator("text=<script>alert(\"xss\")</script>").count() == 1
+    page.get_by_role("link", name="hur lång tid tar bygglov?").click()
+    page.wait_for_url("**/granska/samtal/bygglov-1")
+    assert page.locator("li.user").first.locator("dd").first.inner_text() == "ask_promises"
+    assert "service = bygglov" in page.locator("li.user").first.inner_text()
+
+    # Annotate: a tag, a note on the first message, mark as reviewed.
+    page.get_by_label("Ny tagg").fill("Bra svar")
+    page.get_by_role("button", name="Lägg till").click()
+    page.wait_for_url("**meddelande=tag_added")
+    assert "bra svar" in page.locator("ul.tags").inner_text()
+    first = page.locator("li.user").first
+    first.locator("summary", has_text="Anteckning om meddelandet").click()
+    first.get_by_label("Anteckning").fill("Rätt tolkat.")
+    first.get_by_role("button", name="Spara anteckning").click()
+    page.wait_for_url("**meddelande=note_added")
+    assert "Rätt tolkat." in page.locator("li.user").first.inner_text()
+    page.get_by_role("button", name="Markera som granskat").click()
+    page.wait_for_url("**meddelande=reviewed")
+    assert "Granskat av rita" in page.content()
+
+    # NLU inbox: pick the right intent and service for the snow question.
+    page.get_by_role("link", name="NLU-inkorg").click()
+    page.wait_for_url(f"{server}/granska/nlu")
+    item = page.locator("ol.inbox > li", has_text="när plogar ni vår gata")
+    item.get_by_label("Rätt intent").select_option("ask_overview")
+    item.get_by_label("Tjänst").select_option("snorojning")
+    item.get_by_role("button", name="Spara som exempel").click()
+    page.wait_for_url("**meddelande=verdict_saved")
+    assert page.get_by_role("status").inner_text() == "Bedömningen är sparad."
+    assert page.locator("ol.inbox > li", has_text="när plogar ni vår gata").count() == 0
+
+    # Export the training data with the button, and validate it with Rasa.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Träningsdata (Rasa NLU YAML)").click()
+    export = tmp_path / "export.yml"
+    download_info.value.save_as(export)
+    body = yaml.safe_load(export.read_text(encoding="utf-8"))
+    assert body["nlu"] == [{"intent": "ask_overview", "examples": "- när plogar ni vår gata\n"}]
+    result = validate(export, tmp_path / "validate")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    # Log out.
+    page.get_by_role("button", name="Logga ut").click()
+    page.wait_for_url("**/granska/logga-in")
+    page.goto(f"{server}/granska/nlu")
+    assert "/granska/logga-in" in page.url
+    context.close()
+
+
+def test_review_pages_pass_axe(server, browser):
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (npm install)")
+    # The pages forbid scripts (CSP); let the test inject axe anyway.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server}/granska/logga-in")
+    page.get_by_label("Användarnamn").fill("rita")
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{server}/granska/")
+    problems = {}
+    for path in ("/granska/", "/granska/samtal/snow-1", "/granska/nlu", "/granska/oversikt"):
+        page.goto(f"{server}{path}")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',"
+            " 'wcag21aa']})")
+        if result["violations"]:
+            problems[path] = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+                              for v in result["violations"]]
+    context.close()
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)

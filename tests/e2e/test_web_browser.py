@@ -1,0 +1,356 @@
+"""The chat widget in real Chromium (Debian's, driven by Playwright), against the real
+servers: action server, Rasa and the web app, on free ports (`web_bot` in conftest.py).
+
+Keyboard-only conversation, axe-core (WCAG 2.1 A/AA) at 1280 and 360 px, XSS from the
+citizen and from the catalog, reload, "Radera min chatt" in the database, the bot down,
+200 % text and reduced motion. `make browser npm` installs Chromium and axe-core.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.catalog import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TITLE = "Fråga om kommunens service"
+SENDER_KEY = "skelleftea-chat.sender"
+KUNDTJANST_PHONE = "0910-73 50 00"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make npm`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """new_page(viewport=..., csp=True, **context options) -> a page that records errors."""
+    contexts = []
+
+    def make(viewport: dict | None = None, csp: bool = False, **options):
+        # bypass_csp lets axe be injected, and tests the widget's own safety without
+        # leaning on the demo page's Content-Security-Policy.
+        context = browser.new_context(viewport=viewport or DESKTOP, bypass_csp=not csp,
+                                      locale="sv-SE", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error"
+                and page.errors.append(message.text))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def load(page, url: str) -> None:
+    page.goto(url + "/")
+    page.wait_for_selector(".skw-root[data-ready]", state="attached")
+
+
+def open_widget(page) -> None:
+    page.get_by_role("button", name=TITLE).click()
+    page.wait_for_selector("#skw-input:focus")
+
+
+def ask(page, text: str) -> None:
+    """Type a question, send it with Enter and wait for the whole answer."""
+    answers = page.locator(".skw-feedback, .skw-msg--system").count()
+    page.fill("#skw-input", text)
+    page.press("#skw-input", "Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.skw-feedback, .skw-msg--system').length > n", arg=answers
+    )
+
+
+def active(page, expression: str = "e.textContent.trim()"):
+    return page.evaluate(f"(() => {{ const e = document.activeElement; return {expression}; }})()")
+
+
+def sender_of(page) -> str | None:
+    return page.evaluate(f"sessionStorage.getItem('{SENDER_KEY}')")
+
+
+def rows(stack, table: str, sender: str) -> list[tuple]:
+    path = stack.env["TRACKER_DB_URL"].split("sqlite:///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        return connection.execute(f"select * from {table} where sender_id = ?",
+                                  (sender,)).fetchall()
+
+
+def axe_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async tags => {
+             const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+             return result.violations.map(v => ({id: v.id, impact: v.impact,
+               nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
+           }""",
+        WCAG_TAGS,
+    )
+
+
+def test_a_whole_conversation_by_keyboard_only(web_bot, new_page, catalog):
+    page = new_page(csp=True)  # with the demo page's Content-Security-Policy in force
+    load(page, web_bot.web_url)
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if active(page, "e.classList.contains('skw-launcher')"):
+            break
+    else:
+        pytest.fail("Tab never reached the chat launcher")
+    assert active(page) == TITLE and active(page, "e.getAttribute('aria-expanded')") == "false"
+
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name=TITLE)
+    assert dialog.is_visible()
+    assert active(page, "e.id") == "skw-input"
+    assert "personnummer" in dialog.inner_text() and "90 dagar" in dialog.inner_text()
+    page.evaluate("""() => {
+        const typing = document.querySelector('.skw-typing');
+        const status = document.querySelector('.skw-panel [role=status]');
+        window.__seen = {typing: false, status: ''};
+        new MutationObserver(() => {
+            if (!typing.hidden) { window.__seen.typing = true; }
+            if (status.textContent) { window.__seen.status = status.textContent; }
+        }).observe(document.querySelector('.skw-panel'),
+                   {subtree: true, attributes: true, childList: true, characterData: true});
+    }""")
+
+    page.keyboard.type("hur lång tid tar det?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".skw-reply")
+    assert page.locator(".skw-reply").count() == len(catalog.declarations)
+    seen = page.evaluate("window.__seen")
+    assert seen["typing"] and seen["status"] == "Chattboten skriver …"
+    assert page.locator(".skw-typing").is_hidden()
+
+    # Tab (backwards from the input) to the quick reply "Bygglov" and press Enter.
+    for _ in range(60):
+        page.keyboard.press("Shift+Tab")
+        if active(page) == "Bygglov":
+            break
+    else:
+        pytest.fail("Tab never reached the quick reply 'Bygglov'")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".skw-card")
+    assert page.locator(".skw-msg--user").last.inner_text().endswith("Bygglov")
+    assert page.locator(".skw-replies").count() == 0
+    assert active(page, "e.id") == "skw-input"
+    page.wait_for_function("document.querySelectorAll('.skw-feedback').length === 2")
+    assert "7 arbetsdagar" in page.locator(".skw-log").inner_text()
+
+    # Thumbs up on the latest answer, by keyboard.
+    for _ in range(10):
+        page.keyboard.press("Shift+Tab")
+        if active(page, "e.getAttribute('aria-label')") == "Ja, svaret hjälpte":
+            break
+    else:
+        pytest.fail("Tab never reached the thumbs up")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".skw-feedback >> nth=1 >> [aria-pressed=true]")
+    sender = sender_of(page)
+    [rating] = rows(web_bot, "feedback", sender)
+    assert rating[2:3] == (2,) and "up" in rating and "7 arbetsdagar" in rating[4]
+
+    page.keyboard.press("Escape")
+    assert dialog.is_hidden()
+    assert active(page, "e.classList.contains('skw-launcher')")
+    assert active(page, "e.getAttribute('aria-expanded')") == "false"
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "360px"])
+def test_axe_finds_no_wcag_violations_with_buttons_and_a_promise_card(web_bot, new_page,
+                                                                      viewport):
+    page = new_page(viewport=viewport)
+    load(page, web_bot.web_url)
+    assert axe_violations(page) == []  # the closed widget on the service page
+
+    open_widget(page)
+    ask(page, "hur lång tid tar bygglov?")
+    ask(page, "vad kan du svara på")
+    page.wait_for_selector(".skw-reply")
+    assert page.locator(".skw-card").count() == 1
+    page.locator(".skw-card summary").click()  # the card's other promises, opened
+    page.locator(".skw-thumb").first.click()
+    page.wait_for_selector("[aria-pressed=true]")
+    assert axe_violations(page) == []
+
+    page.get_by_role("button", name="Radera min chatt").click()  # the confirmation too
+    assert page.get_by_role("button", name="Ja, radera").is_visible()
+    assert axe_violations(page) == []
+
+    width = viewport["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("(() => { const s = document.querySelector('.skw-scroll');"
+                         " return s.scrollWidth <= s.clientWidth; })()")
+    box = page.locator(".skw-panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    if width == 360:
+        assert box["width"] == 360  # a phone gets the whole screen
+    assert page.errors == []
+
+
+XSS = "<img src=x onerror=window.__xss=1>"
+
+
+def test_user_and_catalog_text_render_as_text_and_run_nothing(web_bot, new_page):
+    page = new_page()
+    load(page, web_bot.web_url)
+    open_widget(page)
+    ask(page, XSS)
+    assert page.locator(".skw-msg--user").last.inner_text().endswith(XSS)
+
+    bygglov = Path(web_bot.env["CATALOG_DIR"]) / "bygglov.yml"
+    original = bygglov.read_text(encoding="utf-8")
+    data = yaml.safe_load(original)
+    data["name"] = "Bygglov <img src=x onerror=window.__xss=2>"
+    data["responsible_board"] = "Nämnden <script>window.__xss=3</script>"
+    timed = next(p for p in data["promises"] if p.get("commitment"))
+    timed["text"] += " <img src=x onerror=window.__xss=4>"
+    timed["commitment"] += " <b onmouseover=window.__xss=5>"
+    data["source_url"] = 'https://www.skelleftea.se/"><img/src=x/onerror=window.__xss=6>'
+    try:
+        bygglov.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                           encoding="utf-8")
+        time.sleep(1.5)  # the action server looks for catalog changes once a second
+        ask(page, "hur lång tid tar bygglov?")
+        card = page.locator(".skw-card")
+        card.wait_for()
+        assert "<img src=x onerror=window.__xss=2>" in card.locator("h3").inner_text()
+        assert "<img src=x onerror=window.__xss=4>" in card.inner_text()
+        assert "<b onmouseover=window.__xss=5>" in card.inner_text()
+        assert "<img src=x onerror=window.__xss=4>" in page.locator(".skw-log").inner_text()
+        page.locator(".skw-card summary").click()
+        page.mouse.move(100, 100)
+        assert page.evaluate("window.__xss") is None
+        root = page.locator(".skw-root")
+        assert root.locator("img, script, b, iframe").count() == 0
+        hrefs = root.locator("a").evaluate_all("links => links.map(a => a.href)")
+        assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs)
+        assert any("%22%3E%3Cimg" in h for h in hrefs)  # the quote stayed inside the URL
+        assert page.errors == []
+    finally:
+        bygglov.write_text(original, encoding="utf-8")
+        time.sleep(1.2)
+
+
+def test_reload_keeps_the_conversation(web_bot, new_page):
+    page = new_page()
+    load(page, web_bot.web_url)
+    open_widget(page)
+    ask(page, "hur lång tid tar bygglov?")
+    page.locator(".skw-thumb").first.click()
+    page.wait_for_selector("[aria-pressed=true]")
+    sender = sender_of(page)
+    before = page.locator(".skw-log").inner_text()
+
+    page.reload()
+    page.wait_for_selector(".skw-root[data-ready]", state="attached")
+    assert page.get_by_role("dialog", name=TITLE).is_visible()  # it was open: still open
+    assert sender_of(page) == sender
+    assert page.locator(".skw-log").inner_text() == before
+    assert page.locator(".skw-card").count() == 1
+    assert page.locator(".skw-thumb").first.get_attribute("aria-pressed") == "true"
+    ask(page, "och om ni inte håller det?")  # the conversation goes on, same sender
+    assert sender_of(page) == sender
+
+
+def test_radera_min_chatt_deletes_it_from_the_tracker_store(web_bot, new_page):
+    page = new_page()
+    load(page, web_bot.web_url)
+    open_widget(page)
+    ask(page, "hur lång tid tar bygglov?")
+    page.locator(".skw-thumb").first.click()
+    page.wait_for_selector("[aria-pressed=true]")
+    sender = sender_of(page)
+    assert len(rows(web_bot, "events", sender)) > 3
+    assert len(rows(web_bot, "feedback", sender)) == 1
+
+    page.get_by_role("button", name="Radera min chatt").click()
+    assert active(page) == "Avbryt"  # the safe choice has focus
+    page.get_by_role("button", name="Ja, radera").click()
+    page.wait_for_selector("text=Din chatt är raderad")
+    assert rows(web_bot, "events", sender) == []
+    assert rows(web_bot, "feedback", sender) == []
+    assert sender_of(page) is None
+    assert page.locator(".skw-log .skw-msg--bot, .skw-log .skw-card").count() == 0
+
+    ask(page, "hej")
+    assert sender_of(page) not in (None, sender)  # a fresh conversation
+
+
+def test_the_widget_gives_kundtjansts_number_when_the_bot_is_down(new_page, tmp_path):
+    from bot.ops.stack import Stack, free_port
+
+    # Only the web app, pointed at a Rasa port where nothing listens.
+    stack = Stack(model=Path("unused"), rasa_port=free_port(), web_port=free_port(),
+                  log_dir=tmp_path, env={"TRACKER_DB_URL": f"sqlite:///{tmp_path / 't.db'}"})
+    stack.start_web()
+    try:
+        page = new_page()
+        load(page, stack.web_url)
+        open_widget(page)
+        ask(page, "hur lång tid tar bygglov?")
+        problem = page.locator(".skw-msg--system").inner_text()
+        assert KUNDTJANST_PHONE in problem
+        assert page.locator(".skw-msg--user").count() == 1  # the question stays visible
+        assert "Traceback" not in page.locator(".skw-root").inner_text()
+    finally:
+        stack.stop()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "360px"])
+def test_text_at_200_percent_loses_nothing(web_bot, new_page, viewport):
+    page = new_page(viewport=viewport)
+    page.add_init_script("document.documentElement.style.fontSize = '200%'")
+    load(page, web_bot.web_url)
+    launcher = page.locator(".skw-launcher")
+    assert launcher.evaluate("b => b.scrollWidth <= b.clientWidth")
+    open_widget(page)
+    ask(page, "hur lång tid tar bygglov?")
+    width, height = viewport["width"], viewport["height"]
+    for selector in (".skw-close", "#skw-input", ".skw-send", ".skw-delete"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, selector
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, selector
+    assert page.evaluate("(() => { const s = document.querySelector('.skw-scroll');"
+                         " return s.scrollWidth <= s.clientWidth && s.clientHeight > 80; })()")
+
+
+def test_motion_follows_the_citizens_setting(web_bot, new_page):
+    for setting, animation in (("reduce", "none"), ("no-preference", "skw-in")):
+        page = new_page(reduced_motion=setting)
+        load(page, web_bot.web_url)
+        open_widget(page)
+        assert page.locator(".skw-panel").evaluate(
+            "p => getComputedStyle(p).animationName") == animation

@@ -1,0 +1,135 @@
+"""bot/store/conversations.py and the feedback table, on a tracker store written by Rasa's own
+SQLTrackerStore (so the `events` schema we read is the one Rasa writes)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.store import conversations, feedback
+
+BUTTONS = [
+    {"title": "Bygglov", "payload": '/inform_service{"service":"bygglov"}'},
+    {"title": "Färdtjänst", "payload": '/inform_service{"service":"fardtjanst"}'},
+]
+CARD = {"type": "promise_card", "name": "Bygglov", "promises": []}
+
+
+def store_conversation(db_path: Path, sender: str, events: list) -> None:
+    """Save a conversation the way the Rasa server does."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = SQLTrackerStore(dialect="sqlite", db=str(db_path))
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
+    store.engine.dispose()
+
+
+def conversation_events() -> list:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hur lång tid tar det?", {"name": "ask_promises", "confidence": 1.0}),
+        BotUttered("Vilken tjänst gäller det?", {"buttons": BUTTONS}),
+        ActionExecuted("action_listen"),
+        UserUttered(BUTTONS[0]["payload"], {"name": "inform_service", "confidence": 1.0}),
+        BotUttered("Tider och löften för Bygglov:"),
+        BotUttered(None, {"custom": CARD}),
+        BotUttered("Källa: https://www.skelleftea.se/default.aspx?id=155433"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+@pytest.fixture
+def db(tmp_path) -> tuple[str, Path]:
+    path = tmp_path / "tracker.db"
+    store_conversation(path, "conversation-a", conversation_events())
+    store_conversation(path, "conversation-b", conversation_events())
+    return f"sqlite:///{path}", path
+
+
+def count_events(path: Path, sender: str) -> int:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "select count(*) from events where sender_id = ?", (sender,)
+        ).fetchone()[0]
+
+
+def test_transcript_shows_what_the_citizen_saw(db):
+    url, _ = db
+    lines = [m.as_json() for m in conversations.transcript(url, "conversation-a")]
+    assert lines == [
+        {"role": "user", "turn": 1, "text": "hur lång tid tar det?"},
+        {"role": "bot", "turn": 1, "text": "Vilken tjänst gäller det?", "buttons": BUTTONS},
+        # the clicked button's payload is shown with its title, as in the widget
+        {"role": "user", "turn": 2, "text": "Bygglov"},
+        {"role": "bot", "turn": 2, "text": "Tider och löften för Bygglov:"},
+        {"role": "bot", "turn": 2, "custom": CARD},
+        {"role": "bot", "turn": 2,
+         "text": "Källa: https://www.skelleftea.se/default.aspx?id=155433"},
+    ]
+
+
+def test_unknown_conversation_and_missing_table_read_as_empty(db, tmp_path):
+    url, _ = db
+    assert conversations.transcript(url, "nobody-here") == []
+    empty = f"sqlite:///{tmp_path / 'new.db'}"
+    assert conversations.transcript(empty, "conversation-a") == []
+    assert conversations.delete_conversation(empty, "conversation-a").events == 0
+
+
+def test_answer_joins_the_bot_messages_of_one_turn(db):
+    url, _ = db
+    assert conversations.user_message_count(url, "conversation-a") == 2
+    second = conversations.answer(url, "conversation-a", 2)
+    assert second is not None and second.turn == 2 and second.timestamp
+    assert second.text == ("Tider och löften för Bygglov:\n"
+                           "Källa: https://www.skelleftea.se/default.aspx?id=155433")
+    assert conversations.answer(url, "conversation-a", 3) is None
+    assert conversations.answer(url, "conversation-a", 0) is None
+
+
+def test_delete_conversation_deletes_every_row_of_that_sender_only(db):
+    url, path = db
+    before = count_events(path, "conversation-a")
+    assert before > 6  # session start, actions, user and bot events
+    assert conversations.delete_conversation(url, "conversation-a").events == before
+    assert count_events(path, "conversation-a") == 0
+    assert count_events(path, "conversation-b") == before
+    assert conversations.delete_conversation(url, "conversation-a").events == 0
+
+
+def test_feedback_rows_copy_the_answer_from_the_tracker_and_replace_a_new_rating(db):
+    url, path = db
+    feedback.create_feedback_table(url)
+    rated = conversations.answer(url, "conversation-a", 2)
+    feedback.save_rating(url, "conversation-a", rated, feedback.UP)
+    feedback.save_rating(url, "conversation-a", rated, feedback.DOWN)
+    feedback.save_rating(url, "conversation-b", rated, feedback.UP)
+    assert feedback.ratings(url, "conversation-a") == {2: "down"}
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(
+            "select sender_id, message_index, message_timestamp, bot_text, rating, created_at "
+            "from feedback where sender_id = 'conversation-a'"
+        ).fetchall()
+    assert len(rows) == 1
+    sender, index, timestamp, text, rating, created_at = rows[0]
+    assert (sender, index, rating) == ("conversation-a", 2, "down")
+    assert timestamp == rated.timestamp and text == rated.text and created_at
+    assert conversations.delete_conversation(url, "conversation-a").feedback == 1
+    assert feedback.ratings(url, "conversation-a") == {}
+    assert feedback.ratings(url, "conversation-b") == {2: "up"}
+
+
+def test_feedback_refuses_an_unknown_rating(db):
+    url, _ = db
+    feedback.create_feedback_table(url)
+    rated = conversations.answer(url, "conversation-a", 1)
+    with pytest.raises(ValueError):
+        feedback.save_rating(url, "conversation-a", rated, "meh")
