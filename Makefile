@@ -73,6 +73,7 @@ shell: setup $(MODEL)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot actions bench tests
+	$(VENV)/bin/ruff format --check bot actions bench tests
 
 validate: $(VENV)/.installed
 	$(PY) -m bot.ops.cli check

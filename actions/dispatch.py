@@ -26,6 +26,5 @@ def intent_payload(intent: str, service_id: str | None = None) -> str:
 
 def service_buttons(catalog: Catalog, intent: str) -> list[dict[str, str]]:
     return [
-        {"title": d.name, "payload": intent_payload(intent, d.id)}
-        for d in catalog.sorted_by_name()
+        {"title": d.name, "payload": intent_payload(intent, d.id)} for d in catalog.sorted_by_name()
     ]

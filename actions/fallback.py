@@ -25,8 +25,13 @@ from bot.core.catalog import default_store
 from bot.core.texts import load_texts
 
 MAX_SUGGESTIONS = 3
-SERVICE_INTENTS = {"ask_overview", "ask_promises", "ask_expectations", "ask_not_kept",
-                   "ask_contact"}
+SERVICE_INTENTS = {
+    "ask_overview",
+    "ask_promises",
+    "ask_expectations",
+    "ask_not_kept",
+    "ask_contact",
+}
 
 
 class ActionAskAffirmation(Action):

@@ -70,9 +70,16 @@ class Result:
     sent: dict[str, list[str]] = field(default_factory=dict)  # sender -> texts, in order
 
 
-async def _conversation(session: aiohttp.ClientSession, url: str, sender: str, offset: int,
-                        count: int, result: Result, fault_text: str,
-                        progress: asyncio.Queue[None]) -> None:
+async def _conversation(
+    session: aiohttp.ClientSession,
+    url: str,
+    sender: str,
+    offset: int,
+    count: int,
+    result: Result,
+    fault_text: str,
+    progress: asyncio.Queue[None],
+) -> None:
     texts = result.sent.setdefault(sender, [])
     for i in range(count):
         text = QUESTIONS[(offset + i) % len(QUESTIONS)]
@@ -94,8 +101,9 @@ async def _conversation(session: aiohttp.ClientSession, url: str, sender: str, o
         await progress.put(None)
 
 
-async def _kill_and_restart(stack: Stack, progress: asyncio.Queue[None], kill_after: int,
-                            down_seconds: float) -> tuple[float, float]:
+async def _kill_and_restart(
+    stack: Stack, progress: asyncio.Queue[None], kill_after: int, down_seconds: float
+) -> tuple[float, float]:
     for _ in range(kill_after):
         await progress.get()
     process = stack.processes["action_server"]
@@ -107,8 +115,14 @@ async def _kill_and_restart(stack: Stack, progress: asyncio.Queue[None], kill_af
     return killed, time.perf_counter()
 
 
-async def run_load(stack: Stack, conversations: int, per_conversation: int, concurrency: int,
-                   down_seconds: float, fault_text: str) -> tuple[Result, float, float, float]:
+async def run_load(
+    stack: Stack,
+    conversations: int,
+    per_conversation: int,
+    concurrency: int,
+    down_seconds: float,
+    fault_text: str,
+) -> tuple[Result, float, float, float]:
     url = f"{stack.rasa_url}/webhooks/rest/webhook"
     result = Result()
     progress: asyncio.Queue[None] = asyncio.Queue()
@@ -116,10 +130,19 @@ async def run_load(stack: Stack, conversations: int, per_conversation: int, conc
     total = conversations * per_conversation
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+
         async def one(index: int) -> None:
             async with semaphore:
-                await _conversation(session, url, f"load-{index:02d}-{uuid.uuid4().hex[:8]}",
-                                    index, per_conversation, result, fault_text, progress)
+                await _conversation(
+                    session,
+                    url,
+                    f"load-{index:02d}-{uuid.uuid4().hex[:8]}",
+                    index,
+                    per_conversation,
+                    result,
+                    fault_text,
+                    progress,
+                )
 
         started = time.perf_counter()
         chaos = asyncio.create_task(_kill_and_restart(stack, progress, total // 2, down_seconds))
@@ -132,23 +155,30 @@ async def run_load(stack: Stack, conversations: int, per_conversation: int, conc
 def stored_user_texts(db: Path) -> dict[str, list[str]]:
     stored: dict[str, list[str]] = {}
     with sqlite3.connect(db) as connection:
-        rows = connection.execute("select sender_id, data from events where type_name = 'user' "
-                                  "order by id")
+        rows = connection.execute(
+            "select sender_id, data from events where type_name = 'user' order by id"
+        )
         for sender, data in rows:
             stored.setdefault(sender, []).append(json.loads(data)["text"])
     return stored
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--messages", type=int, default=20, help="per conversation")
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--down-seconds", type=float, default=3.0,
-                        help="how long the action server stays dead before it is restarted")
-    parser.add_argument("--model", type=Path, default=None,
-                        help="trained model (default: the tests' quick model)")
+    parser.add_argument(
+        "--down-seconds",
+        type=float,
+        default=3.0,
+        help="how long the action server stays dead before it is restarted",
+    )
+    parser.add_argument(
+        "--model", type=Path, default=None, help="trained model (default: the tests' quick model)"
+    )
     args = parser.parse_args()
 
     from bench.training import quick_model
@@ -158,14 +188,26 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="loadtest-") as tmp:
         work = Path(tmp)
         db = work / "tracker.db"
-        stack = Stack(model=model, rasa_port=free_port(), action_port=free_port(),
-                      log_dir=work, env={"TRACKER_DB_URL": f"sqlite:///{db}"})
+        stack = Stack(
+            model=model,
+            rasa_port=free_port(),
+            action_port=free_port(),
+            log_dir=work,
+            env={"TRACKER_DB_URL": f"sqlite:///{db}"},
+        )
         print(f"Starting a fresh stack (model {model.name}, SQLite {db.name}) ...", flush=True)
         stack.start()
         try:
-            result, elapsed, killed, restarted = asyncio.run(run_load(
-                stack, args.conversations, args.messages, args.concurrency,
-                args.down_seconds, fault_text))
+            result, elapsed, killed, restarted = asyncio.run(
+                run_load(
+                    stack,
+                    args.conversations,
+                    args.messages,
+                    args.concurrency,
+                    args.down_seconds,
+                    fault_text,
+                )
+            )
         finally:
             stack.stop()
         stored = stored_user_texts(db)
@@ -180,19 +222,27 @@ def main() -> int:
     non_200 = sum(n for status, n in result.statuses.items() if status != 200)
     visible = non_200 + result.transport_errors + result.empty + result.fault_replies
 
-    print(f"{args.conversations} conversations x {args.messages} messages, concurrency "
-          f"{args.concurrency}, {elapsed:.1f} s ({sent / elapsed:.1f} messages/s)")
+    print(
+        f"{args.conversations} conversations x {args.messages} messages, concurrency "
+        f"{args.concurrency}, {elapsed:.1f} s ({sent / elapsed:.1f} messages/s)"
+    )
     print(f"action server killed at {killed:.1f} s, back at {restarted:.1f} s")
     print(f"messages sent:                          {sent}")
-    print(f"user messages in the tracker store:     {found}  (lost {lost}, duplicated {extra}, "
-          f"conversations not exactly as sent {len(mismatched)})")
+    print(
+        f"user messages in the tracker store:     {found}  (lost {lost}, duplicated {extra}, "
+        f"conversations not exactly as sent {len(mismatched)})"
+    )
     print(f"personal data stored unmasked:          {leaks}")
-    print(f"citizen-visible errors:                 {visible}  (non-200 {non_200}, "
-          f"transport {result.transport_errors}, empty {result.empty}, friendly fault reply "
-          f"{result.fault_replies})")
-    print(f"latency p50 {1000 * statistics.median(result.latencies):.0f} ms, "
-          f"p95 {1000 * percentile(result.latencies, 95):.0f} ms, "
-          f"max {1000 * max(result.latencies):.0f} ms")
+    print(
+        f"citizen-visible errors:                 {visible}  (non-200 {non_200}, "
+        f"transport {result.transport_errors}, empty {result.empty}, friendly fault reply "
+        f"{result.fault_replies})"
+    )
+    print(
+        f"latency p50 {1000 * statistics.median(result.latencies):.0f} ms, "
+        f"p95 {1000 * percentile(result.latencies, 95):.0f} ms, "
+        f"max {1000 * max(result.latencies):.0f} ms"
+    )
     return 0 if (found == sent and not mismatched and not leaks) else 1
 
 

@@ -129,8 +129,13 @@ def rss_mb(pid: int) -> float:
 
 
 def serve_and_measure(model: Path, texts: list[str], work: Path) -> dict:
-    stack = Stack(model=model, rasa_port=free_port(), action_port=free_port(),
-                  log_dir=work, env={"TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}"})
+    stack = Stack(
+        model=model,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        log_dir=work,
+        env={"TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}"},
+    )
     stack.start()
     try:
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
@@ -144,16 +149,22 @@ def serve_and_measure(model: Path, texts: list[str], work: Path) -> dict:
 
 
 def nlu_line(name: str, report: Report, seconds: float) -> str:
-    return (f"{name:10} train {seconds:6.1f} s | intent acc {report.intent_accuracy:.3f} "
-            f"macro-F1 {report.intent_macro_f1:.3f} | service acc {report.entity_accuracy:.3f} "
-            f"F1 {report.entity_f1:.3f} | fallback {report.fallback_rate:.3f} "
-            f"confident-wrong {report.confident_wrong_rate:.3f}")
+    return (
+        f"{name:10} train {seconds:6.1f} s | intent acc {report.intent_accuracy:.3f} "
+        f"macro-F1 {report.intent_macro_f1:.3f} | service acc {report.entity_accuracy:.3f} "
+        f"F1 {report.entity_f1:.3f} | fallback {report.fallback_rate:.3f} "
+        f"confident-wrong {report.confident_wrong_rate:.3f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="override DIET/TED epochs for every config (default: as configured)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="override DIET/TED epochs for every config (default: as configured)",
+    )
     parser.add_argument("--skip-serving", action="store_true")
     args = parser.parse_args()
 
@@ -180,19 +191,31 @@ def main() -> None:
                 results[name]["serving"] = serving
                 for level in ("c1", "c10"):
                     s = serving[level]
-                    print(f"{name:10} {level:3} {s['messages']:4d} msgs, {s['errors']} errors | "
-                          f"p50 {s['p50_ms']:7.1f} ms p95 {s['p95_ms']:7.1f} ms | "
-                          f"{s['msg_per_s']:6.1f} msg/s", flush=True)
+                    print(
+                        f"{name:10} {level:3} {s['messages']:4d} msgs, {s['errors']} errors | "
+                        f"p50 {s['p50_ms']:7.1f} ms p95 {s['p95_ms']:7.1f} ms | "
+                        f"{s['msg_per_s']:6.1f} msg/s",
+                        flush=True,
+                    )
                 print(f"{name:10} Rasa server RSS {serving['rasa_rss_mb']:.0f} MB", flush=True)
             ours_s, stock_s = results["ours"]["serving"], results["stock"]["serving"]
-            print("ratio ours/stock msg/s: "
-                  f"c1 {ours_s['c1']['msg_per_s'] / stock_s['c1']['msg_per_s']:.2f}x, "
-                  f"c10 {ours_s['c10']['msg_per_s'] / stock_s['c10']['msg_per_s']:.2f}x")
+            print(
+                "ratio ours/stock msg/s: "
+                f"c1 {ours_s['c1']['msg_per_s'] / stock_s['c1']['msg_per_s']:.2f}x, "
+                f"c10 {ours_s['c10']['msg_per_s'] / stock_s['c10']['msg_per_s']:.2f}x"
+            )
     print("\nper-intent table (ours):")
     print(results["ours"]["report"].table())
-    print(json.dumps({k: {"train_s": round(v["train_s"], 1),
-                          "summary": v["report"].summary()} for k, v in results.items()},
-                     indent=1, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                k: {"train_s": round(v["train_s"], 1), "summary": v["report"].summary()}
+                for k, v in results.items()
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -62,8 +62,9 @@ class Report:
         return sum(p.services == p.example.services for p in self.predictions) / max(self.n, 1)
 
     def per_intent(self) -> dict[str, dict[str, float]]:
-        intents = sorted({p.example.intent for p in self.predictions} |
-                         {p.intent for p in self.predictions})
+        intents = sorted(
+            {p.example.intent for p in self.predictions} | {p.intent for p in self.predictions}
+        )
         table = {}
         for intent in intents:
             tp = sum(p.intent == intent == p.example.intent for p in self.predictions)
@@ -72,8 +73,7 @@ class Report:
             precision = tp / (tp + fp) if tp + fp else 0.0
             recall = tp / (tp + fn) if tp + fn else 0.0
             f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-            table[intent] = {"precision": precision, "recall": recall, "f1": f1,
-                             "support": tp + fn}
+            table[intent] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
         return table
 
     @property
@@ -129,7 +129,8 @@ def load_examples(path: Path) -> list[Example]:
     examples = []
     for message in data.intent_examples:
         services = frozenset(
-            e["value"] for e in message.get("entities", []) or []
+            e["value"]
+            for e in message.get("entities", []) or []
             if e.get("entity") == SERVICE_ENTITY
         )
         examples.append(Example(message.get("text"), message.get("intent"), services))

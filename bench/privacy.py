@@ -36,17 +36,69 @@ from bot.core.redaction import EPOST, PERSONNUMMER, TELEFON, is_personnummer, re
 # Written forms of a personnummer: digits, separator before the last four.
 PNR_FORMATS = ("12-", "12", "12 ", "10-", "10+", "10", "10 ")
 MOBILE_PREFIXES = ("070", "072", "073", "076", "079")
-AREA_CODES = ("08", "031", "040", "090", "018", "013", "054", "0910", "0911", "0912",
-              "0914", "0915", "0916", "0918", "0920", "0953", "0980")
-EMAIL_DOMAINS = ("gmail.com", "hotmail.se", "outlook.com", "telia.com", "skelleftea.se",
-                 "exempel.nu", "företag.se", "mail.example.org")
-FIRST_NAMES = ("anna", "erik", "maria", "lars", "åsa", "johan", "sara", "mikael", "lisa",
-               "per", "karin", "anders", "elin", "oskar", "björn")
-LAST_NAMES = ("andersson", "johansson", "karlsson", "nilsson", "eriksson", "lundström",
-              "öberg", "marklund", "lindgren", "burman")
+AREA_CODES = (
+    "08",
+    "031",
+    "040",
+    "090",
+    "018",
+    "013",
+    "054",
+    "0910",
+    "0911",
+    "0912",
+    "0914",
+    "0915",
+    "0916",
+    "0918",
+    "0920",
+    "0953",
+    "0980",
+)
+EMAIL_DOMAINS = (
+    "gmail.com",
+    "hotmail.se",
+    "outlook.com",
+    "telia.com",
+    "skelleftea.se",
+    "exempel.nu",
+    "företag.se",
+    "mail.example.org",
+)
+FIRST_NAMES = (
+    "anna",
+    "erik",
+    "maria",
+    "lars",
+    "åsa",
+    "johan",
+    "sara",
+    "mikael",
+    "lisa",
+    "per",
+    "karin",
+    "anders",
+    "elin",
+    "oskar",
+    "björn",
+)
+LAST_NAMES = (
+    "andersson",
+    "johansson",
+    "karlsson",
+    "nilsson",
+    "eriksson",
+    "lundström",
+    "öberg",
+    "marklund",
+    "lindgren",
+    "burman",
+)
 
-SEPARATORS_RE = re.compile(r"[ \-+()\u00a0\u2009\u202f\u2010\u2011\u2013]|\\u00a0|\\u2009"
-                           r"|\\u202f|\\u2010|\\u2011|\\u2013")
+SEPARATORS_RE = re.compile(
+    r"[ \-+()\u00a0\u2009\u202f\u2010\u2011\u2013]|\\u00a0|\\u2009"
+    r"|\\u202f|\\u2010|\\u2011|\\u2013"
+)
 
 
 def luhn_check_digit(digits: str) -> int:
@@ -57,8 +109,9 @@ def luhn_check_digit(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
-def format_personnummer(birth: date, number: int, fmt: str, coordination: bool = False,
-                        valid: bool = True) -> str:
+def format_personnummer(
+    birth: date, number: int, fmt: str, coordination: bool = False, valid: bool = True
+) -> str:
     """A personnummer (or samordningsnummer: day + 60) for `birth` and the three-digit
     birth number `number` (1-999), written as `fmt` (see PNR_FORMATS). With valid=False
     the check digit is wrong."""
@@ -104,22 +157,35 @@ def _group(digits: str, rng: random.Random) -> str:
     elif len(rest) % 2 == 1:
         groups.append(rest[:3])
         rest = rest[3:]
-    groups.extend(rest[i:i + 2] for i in range(0, len(rest), 2))
+    groups.extend(rest[i : i + 2] for i in range(0, len(rest), 2))
     return " ".join(groups)
 
 
 def random_phone(rng: random.Random) -> str:
     if rng.random() < 0.55:
-        area, subscriber = rng.choice(MOBILE_PREFIXES), "".join(
-            rng.choice("0123456789") for _ in range(7))
+        area, subscriber = (
+            rng.choice(MOBILE_PREFIXES),
+            "".join(rng.choice("0123456789") for _ in range(7)),
+        )
     else:
         area = rng.choice(AREA_CODES)
         length = {2: rng.randint(6, 8), 3: rng.randint(5, 7), 4: rng.randint(5, 6)}[len(area)]
         subscriber = str(rng.randint(1, 9)) + "".join(
-            rng.choice("0123456789") for _ in range(length - 1))
+            rng.choice("0123456789") for _ in range(length - 1)
+        )
     grouped = _group(subscriber, rng)
-    form = rng.choice(("national-dash", "national-space", "national-bare", "intl", "intl-bare",
-                       "intl-zero", "0046", "brackets"))
+    form = rng.choice(
+        (
+            "national-dash",
+            "national-space",
+            "national-bare",
+            "intl",
+            "intl-bare",
+            "intl-zero",
+            "0046",
+            "brackets",
+        )
+    )
     if form == "national-dash":
         return f"{area}-{grouped}"
     if form == "national-space":
@@ -139,8 +205,15 @@ def random_phone(rng: random.Random) -> str:
 
 def random_email(rng: random.Random) -> str:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    local = rng.choice((f"{first}.{last}", f"{first}{rng.randint(1, 99)}", f"{first}_{last}",
-                        f"{first[0]}{last}", f"{first}+kommun"))
+    local = rng.choice(
+        (
+            f"{first}.{last}",
+            f"{first}{rng.randint(1, 99)}",
+            f"{first}_{last}",
+            f"{first[0]}{last}",
+            f"{first}+kommun",
+        )
+    )
     return f"{local}@{rng.choice(EMAIL_DOMAINS)}"
 
 
@@ -210,8 +283,9 @@ def random_message(rng: random.Random) -> Sample:
     for piece in re.split(r"(\{[ph]\})", template):
         if piece == "{p}":
             kind = rng.choice((PERSONNUMMER, PERSONNUMMER, TELEFON, TELEFON, EPOST))
-            item = {PERSONNUMMER: random_personnummer, TELEFON: random_phone,
-                    EPOST: random_email}[kind](rng)
+            item = {PERSONNUMMER: random_personnummer, TELEFON: random_phone, EPOST: random_email}[
+                kind
+            ](rng)
             sample.personal.append((kind, item))
             parts.append(item)
         elif piece == "{h}":
@@ -272,12 +346,15 @@ class Tally:
 
     def report(self, title: str) -> str:
         personal = sum(self.personal.values())
-        by_kind = ", ".join(f"{k} {self.leaks[k]}/{self.personal[k]}"
-                            for k in sorted(self.personal))
-        lines = [f"{title}: {self.messages} messages, {personal} personal-data items, "
-                 f"{self.harmless} harmless numbers",
-                 f"  personal data not masked: {sum(self.leaks.values())} ({by_kind})",
-                 f"  harmless numbers wrongly masked: {self.harmless_changed}"]
+        by_kind = ", ".join(
+            f"{k} {self.leaks[k]}/{self.personal[k]}" for k in sorted(self.personal)
+        )
+        lines = [
+            f"{title}: {self.messages} messages, {personal} personal-data items, "
+            f"{self.harmless} harmless numbers",
+            f"  personal data not masked: {sum(self.leaks.values())} ({by_kind})",
+            f"  harmless numbers wrongly masked: {self.harmless_changed}",
+        ]
         lines += [f"    leak: {e}" for e in self.leak_examples]
         lines += [f"    changed: {e}" for e in self.changed_examples]
         return "\n".join(lines)
@@ -309,6 +386,7 @@ async def _send_all(url: str, samples: list[tuple[str, Sample]], concurrency: in
     failures = 0
     semaphore = asyncio.Semaphore(concurrency)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+
         async def send(sender: str, sample: Sample) -> None:
             nonlocal failures
             async with semaphore:
@@ -331,12 +409,18 @@ def fuzz_server(count: int, seed: int, concurrency: int = 10) -> tuple[Tally, in
     with tempfile.TemporaryDirectory(prefix="bench-privacy-") as tmp:
         work = Path(tmp)
         db = work / "tracker.db"
-        stack = Stack(model=quick_model(), rasa_port=free_port(), action_port=free_port(),
-                      log_dir=work, env={"TRACKER_DB_URL": f"sqlite:///{db}"})
+        stack = Stack(
+            model=quick_model(),
+            rasa_port=free_port(),
+            action_port=free_port(),
+            log_dir=work,
+            env={"TRACKER_DB_URL": f"sqlite:///{db}"},
+        )
         stack.start()
         try:
-            failures = asyncio.run(_send_all(f"{stack.rasa_url}/webhooks/rest/webhook",
-                                             samples, concurrency))
+            failures = asyncio.run(
+                _send_all(f"{stack.rasa_url}/webhooks/rest/webhook", samples, concurrency)
+            )
         finally:
             stack.stop()
         stored = stored_rows(db)
@@ -352,8 +436,9 @@ def fuzz_server(count: int, seed: int, concurrency: int = 10) -> tuple[Tally, in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--http", type=int, default=500, help="sample sent over HTTP (0: skip)")
     parser.add_argument("--seed", type=int, default=20261125)
@@ -368,8 +453,10 @@ def main() -> None:
         started = time.perf_counter()
         server, failures = fuzz_server(args.http, args.seed)
         print(server.report("REST webhook -> tracker store (SQLite, all columns)"))
-        print(f"  non-200 answers: {failures}; {time.perf_counter() - started:.0f} s "
-              "including start-up")
+        print(
+            f"  non-200 answers: {failures}; {time.perf_counter() - started:.0f} s "
+            "including start-up"
+        )
 
 
 if __name__ == "__main__":

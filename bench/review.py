@@ -38,8 +38,7 @@ from bot.ops.stack import VENV_BIN, free_port, wait_for_http
 
 logger = logging.getLogger(__name__)
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL",
-                              "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DATABASE = "bench_review"
 SQLITE_PATH = VAR_DIR / "bench_review.db"
 BENCH_USER = "bench.reviewer"
@@ -89,8 +88,20 @@ def fill(engine: sa.engine.Engine, conversations: int, seed: int = 42) -> tuple[
                     cursor.copy_expert(
                         "COPY events (sender_id, type_name, timestamp, intent_name, "
                         "action_name, data) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-                        _csv([(r.sender_id, r.type_name, r.timestamp, r.intent_name,
-                               r.action_name, r.data) for r in pending]))
+                        _csv(
+                            [
+                                (
+                                    r.sender_id,
+                                    r.type_name,
+                                    r.timestamp,
+                                    r.intent_name,
+                                    r.action_name,
+                                    r.data,
+                                )
+                                for r in pending
+                            ]
+                        ),
+                    )
                 raw.commit()
             finally:
                 raw.close()
@@ -106,8 +117,12 @@ def fill(engine: sa.engine.Engine, conversations: int, seed: int = 42) -> tuple[
         if len(pending) >= INSERT_BATCH:
             flush()
         if n % 20_000 == 0:
-            logger.info("  %d conversations, %d events, %.0f s", n, total + len(pending),
-                        time.perf_counter() - started)
+            logger.info(
+                "  %d conversations, %d events, %.0f s",
+                n,
+                total + len(pending),
+                time.perf_counter() - started,
+            )
     flush()
     with engine.begin() as connection:
         connection.execute(feedback.insert(), [r.__dict__ for r in ratings])
@@ -129,7 +144,8 @@ def copy_events(source: sa.engine.Engine, target: sa.engine.Engine) -> tuple[int
     columns = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")
     with source.connect() as reading:
         result = reading.execution_options(stream_results=True).execute(
-            sa.select(*(events.c[c] for c in columns)).order_by(events.c.id))
+            sa.select(*(events.c[c] for c in columns)).order_by(events.c.id)
+        )
         while True:
             rows = result.fetchmany(INSERT_BATCH)
             if not rows:
@@ -139,13 +155,17 @@ def copy_events(source: sa.engine.Engine, target: sa.engine.Engine) -> tuple[int
                 with raw.cursor() as cursor:
                     cursor.copy_expert(
                         f"COPY events ({', '.join(columns)}) FROM STDIN "
-                        "WITH (FORMAT csv, NULL '\\N')", _csv([tuple(r) for r in rows]))
+                        "WITH (FORMAT csv, NULL '\\N')",
+                        _csv([tuple(r) for r in rows]),
+                    )
                 raw.commit()
             finally:
                 raw.close()
             total += len(rows)
-        ratings = [dict(r._mapping) for r in reading.execute(
-            sa.select(*(c for c in feedback.c if c.name != "id")))]
+        ratings = [
+            dict(r._mapping)
+            for r in reading.execute(sa.select(*(c for c in feedback.c if c.name != "id")))
+        ]
     with target.begin() as writing:
         writing.execute(feedback.insert(), ratings)
     with target.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -155,14 +175,16 @@ def copy_events(source: sa.engine.Engine, target: sa.engine.Engine) -> tuple[int
 
 # --- HTTP client with the login session ------------------------------------------------------
 
+
 @dataclass
 class Client:
     host: str
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, body: dict[str, str] | None = None
-                ) -> tuple[int, str, float]:
+    def request(
+        self, method: str, path: str, body: dict[str, str] | None = None
+    ) -> tuple[int, str, float]:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         payload = None
@@ -186,8 +208,11 @@ class Client:
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         if status != 200 or not token:
             raise RuntimeError(f"login page: HTTP {status}")
-        status, _, _ = self.request("POST", "/granska/logga-in", {
-            "csrf_token": token.group(1), "username": username, "password": password})
+        status, _, _ = self.request(
+            "POST",
+            "/granska/logga-in",
+            {"csrf_token": token.group(1), "username": username, "password": password},
+        )
         if status != 303:
             raise RuntimeError(f"login failed: HTTP {status}")
 
@@ -216,7 +241,7 @@ def pages(sender: str, first_day: str, last_day: str) -> dict[str, str]:
         "list search": "/granska/?sok=sn%C3%B6r%C3%B6jning",
         "list search, no hits": "/granska/?sok=finns%20inte%20alls",
         "list combined": f"/granska/?fran={first_day}&till={last_day}&tjanst=bygglov"
-                         "&under=0.9&granskad=nej",
+        "&under=0.9&granskad=nej",
         "transcript": f"/granska/samtal/{sender}",
         "nlu inbox": "/granska/nlu",
         "dashboard": "/granska/oversikt",
@@ -224,8 +249,9 @@ def pages(sender: str, first_day: str, last_day: str) -> dict[str, str]:
     }
 
 
-def time_pages(client: Client, targets: dict[str, str], requests: int
-               ) -> dict[str, tuple[float, float, int]]:
+def time_pages(
+    client: Client, targets: dict[str, str], requests: int
+) -> dict[str, tuple[float, float, int]]:
     """p50 and p95 in ms of `requests` GETs of each page (after one untimed GET)."""
     results = {}
     for name, path in targets.items():
@@ -255,18 +281,27 @@ class Server:
     process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "TRACKER_DB_URL": self.db_url, "WEB_PORT": str(self.port),
-               "WEB_HOST": "127.0.0.1",
-               "REVIEW_CREATE_INDEXES": "1" if self.create_indexes else "0",
-               "REVIEW_DASHBOARD_CACHE_SECONDS": str(self.cache_seconds)}
+        env = {
+            **os.environ,
+            "TRACKER_DB_URL": self.db_url,
+            "WEB_PORT": str(self.port),
+            "WEB_HOST": "127.0.0.1",
+            "REVIEW_CREATE_INDEXES": "1" if self.create_indexes else "0",
+            "REVIEW_DASHBOARD_CACHE_SECONDS": str(self.cache_seconds),
+        }
         log = self.log_dir / f"web-{self.port}.log"
         with open(log, "wb") as output:
             self.process = subprocess.Popen(
-                [str(VENV_BIN / "python"), "-m", "bot.web"], env=env, stdout=output,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                [str(VENV_BIN / "python"), "-m", "bot.web"],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
-            wait_for_http(f"http://127.0.0.1:{self.port}/api/health", self.process, 600,
-                          "web app", log)
+            wait_for_http(
+                f"http://127.0.0.1:{self.port}/api/health", self.process, 600, "web app", log
+            )
         except BaseException:
             self.__exit__()
             raise
@@ -292,7 +327,9 @@ def sample_ids(engine: sa.engine.Engine) -> tuple[str, str, str]:
     with engine.connect() as connection:
         row = connection.execute(
             sa.select(events.c.sender_id, events.c.timestamp)
-            .where(events.c.type_name == "user").order_by(events.c.timestamp.desc()).limit(1)
+            .where(events.c.type_name == "user")
+            .order_by(events.c.timestamp.desc())
+            .limit(1)
         ).one()
     last = swedish_datetime(row.timestamp).date()
     return row.sender_id, (last - timedelta(days=6)).isoformat(), last.isoformat()
@@ -304,8 +341,9 @@ def _analyze(engine: sa.engine.Engine) -> None:
             connection.execute(sa.text("VACUUM ANALYZE events"))
 
 
-def bench_database(name: str, db_url: str, requests: int, requests_before: int,
-                   log_dir: Path) -> dict[str, dict]:
+def bench_database(
+    name: str, db_url: str, requests: int, requests_before: int, log_dir: Path
+) -> dict[str, dict]:
     """Time every page without, then with, our indexes on `events`."""
     from bot.review import accounts
     from bot.review.tables import (
@@ -328,8 +366,9 @@ def bench_database(name: str, db_url: str, requests: int, requests_before: int,
     with Server(db_url, create_indexes=False, log_dir=log_dir) as server:
         client = Client("127.0.0.1", server.port)
         client.login(BENCH_USER, BENCH_PASSWORD)
-        logger.info("%s: timing without our indexes (%d requests a page) ...", name,
-                    requests_before)
+        logger.info(
+            "%s: timing without our indexes (%d requests a page) ...", name, requests_before
+        )
         report["without our indexes"] = time_pages(client, targets, requests_before)
 
     started = time.perf_counter()
@@ -361,8 +400,10 @@ def print_report(title: str, report: dict[str, dict]) -> None:
     nan = (float("nan"),) * 3
     n_before = next(iter(before.values()), nan)[2]
     n_after = next(iter(after.values()), nan)[2]
-    print(f"{'page':34} {'without index':>17} {'with index':>17}   (ms; "
-          f"{n_before} / {n_after} requests a page)")
+    print(
+        f"{'page':34} {'without index':>17} {'with index':>17}   (ms; "
+        f"{n_before} / {n_after} requests a page)"
+    )
     print(f"{'':34} {'p50':>8} {'p95':>8} {'p50':>8} {'p95':>8}")
     for page in after or before:
         b, a = before.get(page, nan), after.get(page, nan)
@@ -394,16 +435,26 @@ def _pg_url() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conversations", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=30,
-                        help="timed requests a page with our indexes (default 30)")
-    parser.add_argument("--requests-without-index", type=int, default=5,
-                        help="timed requests a page without them (slow; default 5)")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=30,
+        help="timed requests a page with our indexes (default 30)",
+    )
+    parser.add_argument(
+        "--requests-without-index",
+        type=int,
+        default=5,
+        help="timed requests a page without them (slow; default 5)",
+    )
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep var/bench_review.db and reuse it next time")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep var/bench_review.db and reuse it next time"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     from bot.review.tables import engine_for
@@ -431,12 +482,18 @@ def main(argv: list[str] | None = None) -> int:
             logger.info("PostgreSQL: copying the same conversations (COPY) ...")
             count, seconds = copy_events(engine_for(sqlite_url), engine_for(_pg_url()))
             pg_report["fill"] = {"events": count, "seconds": seconds}
-        sqlite_report.update(bench_database("SQLite", sqlite_url, args.requests,
-                                            args.requests_without_index, log_dir))
+        sqlite_report.update(
+            bench_database(
+                "SQLite", sqlite_url, args.requests, args.requests_without_index, log_dir
+            )
+        )
         reports.append((f"SQLite, {args.conversations:,} conversations", sqlite_report))
         if postgres:
-            pg_report.update(bench_database("PostgreSQL", _pg_url(), args.requests,
-                                            args.requests_without_index, log_dir))
+            pg_report.update(
+                bench_database(
+                    "PostgreSQL", _pg_url(), args.requests, args.requests_without_index, log_dir
+                )
+            )
             reports.append((f"PostgreSQL, {args.conversations:,} conversations", pg_report))
     finally:
         if postgres:

@@ -58,21 +58,27 @@ def measure(stack: Stack, conversations: int, messages: int) -> dict:
 def lock_check(stack: Stack) -> tuple[TurnCheck, int]:
     """20 messages at once to one conversation through both replicas: the stored turns
     checked, and how many replies were the fault reply (later than the deadline)."""
-    _, check, late = burst_check([stack.replica_url(0), stack.replica_url(1)],
-                                 stack.env["TRACKER_DB_URL"], numbered(QUESTIONS),
-                                 ChannelTexts.from_domain().technical_problem)
+    _, check, late = burst_check(
+        [stack.replica_url(0), stack.replica_url(1)],
+        stack.env["TRACKER_DB_URL"],
+        numbered(QUESTIONS),
+        ChannelTexts.from_domain().technical_problem,
+    )
     return check, late
 
 
 def line(label: str, figures: dict) -> str:
-    return (f"{label:<48} {figures['msg_per_s']:6.1f} msg/s   p50 {figures['p50_ms']:6.0f} ms"
-            f"   p95 {figures['p95_ms']:6.0f} ms   errors {figures['errors']}"
-            f"   ({figures['messages']} messages)")
+    return (
+        f"{label:<48} {figures['msg_per_s']:6.1f} msg/s   p50 {figures['p50_ms']:6.0f} ms"
+        f"   p95 {figures['p95_ms']:6.0f} ms   errors {figures['errors']}"
+        f"   ({figures['messages']} messages)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--messages", type=int, default=15, help="per conversation")
     parser.add_argument("--model", type=Path, default=None)
@@ -82,16 +88,21 @@ def main(argv: list[str] | None = None) -> int:
         with postgres_schema(POSTGRES_URL, "bench_probe"):
             pass
     except (LockStoreUnreachable, TrackerDBUnreachable) as exc:
-        print(f"bench-scale needs PostgreSQL on 127.0.0.1:5432 and Redis on :6379: {exc}",
-              file=sys.stderr)
+        print(
+            f"bench-scale needs PostgreSQL on 127.0.0.1:5432 and Redis on :6379: {exc}",
+            file=sys.stderr,
+        )
         return 2
     model = args.model or (FULL_MODEL if FULL_MODEL.exists() else None)
     if model is None:
         from bench.training import quick_model
 
         model = quick_model()
-    print(f"model {model}; {args.conversations} concurrent conversations x {args.messages} "
-          f"messages, REST webhook; {time.strftime('%Y-%m-%d %H:%M')}", flush=True)
+    print(
+        f"model {model}; {args.conversations} concurrent conversations x {args.messages} "
+        f"messages, REST webhook; {time.strftime('%Y-%m-%d %H:%M')}",
+        flush=True,
+    )
 
     results: dict[str, dict] = {}
     checks: dict[str, tuple[TurnCheck, int]] = {}
@@ -103,27 +114,30 @@ def main(argv: list[str] | None = None) -> int:
             ("C", "1 Rasa, PostgreSQL + Redis, nginx", True, 1, 1, True),
             ("D", "2 Rasa replicas, PostgreSQL + Redis, nginx", True, 2, 2, True),
             ("E", "2 Rasa replicas, PostgreSQL, NO lock store", True, 2, 2, True),
-            ("F", "2 Rasa replicas, PostgreSQL, Rasa's stock RedisLockStore", True, 2, 2,
-             True),
+            ("F", "2 Rasa replicas, PostgreSQL, Rasa's stock RedisLockStore", True, 2, 2, True),
         ]
         for key, label, postgres, replicas, actions, balanced in configs:
             with ExitStack() as cleanup:
                 if postgres:
                     db_url = cleanup.enter_context(
-                        postgres_schema(POSTGRES_URL, f"bench_{key.lower()}"))
+                        postgres_schema(POSTGRES_URL, f"bench_{key.lower()}")
+                    )
                     cleanup.callback(lambda url=db_url: engine_for(url).dispose())
                 else:
                     db_url = f"sqlite:///{work / key / 'tracker.db'}"
                 lock_url = REDIS_URL if postgres and key != "E" else None
-                env = {"TRACKER_DB_URL": db_url, "LOCK_STORE_URL": lock_url or "",
-                       "LOCK_STORE_IMPLEMENTATION": "rasa" if key == "F" else "atomic"}
-                stack = Stack.on_free_ports(model, work / key, env, replicas, actions,
-                                            balanced)
+                env = {
+                    "TRACKER_DB_URL": db_url,
+                    "LOCK_STORE_URL": lock_url or "",
+                    "LOCK_STORE_IMPLEMENTATION": "rasa" if key == "F" else "atomic",
+                }
+                stack = Stack.on_free_ports(model, work / key, env, replicas, actions, balanced)
                 started = time.perf_counter()
                 stack.start(web=False)  # the web app is not on the measured path
                 cleanup.callback(stack.stop)
-                print(f"{key}: {label}: started in {time.perf_counter() - started:.0f} s",
-                      flush=True)
+                print(
+                    f"{key}: {label}: started in {time.perf_counter() - started:.0f} s", flush=True
+                )
                 if key not in ("E", "F"):
                     results[key] = measure(stack, args.conversations, args.messages)
                     print(line(f"{key}  {label}", results[key]), flush=True)
@@ -135,16 +149,20 @@ def main(argv: list[str] | None = None) -> int:
         if key in results:
             print(line(f"{key}  {label}", results[key]))
     d = results["D"]["msg_per_s"]
-    print(f"\nratio 2 replicas / 1 replica: D/B {d / results['B']['msg_per_s']:.2f}x, "
-          f"D/C {d / results['C']['msg_per_s']:.2f}x (aim: 1.8x); "
-          f"PostgreSQL+Redis / SQLite: B/A "
-          f"{results['B']['msg_per_s'] / results['A']['msg_per_s']:.2f}x")
+    print(
+        f"\nratio 2 replicas / 1 replica: D/B {d / results['B']['msg_per_s']:.2f}x, "
+        f"D/C {d / results['C']['msg_per_s']:.2f}x (aim: 1.8x); "
+        f"PostgreSQL+Redis / SQLite: B/A "
+        f"{results['B']['msg_per_s'] / results['A']['msg_per_s']:.2f}x"
+    )
     print("\nOne conversation, 20 messages at once through 2 replicas:")
-    for key, label in (("D", "our atomic Redis lock store"), ("E", "no lock store"),
-                       ("F", "Rasa's stock RedisLockStore")):
+    for key, label in (
+        ("D", "our atomic Redis lock store"),
+        ("E", "no lock store"),
+        ("F", "Rasa's stock RedisLockStore"),
+    ):
         check, late = checks[key]
-        print(f"  {key} {label + ':':<30} {check.summary()}; "
-              f"{late} replies after the deadline")
+        print(f"  {key} {label + ':':<30} {check.summary()}; {late} replies after the deadline")
     return 0
 
 

@@ -44,17 +44,31 @@ ANSWERS: dict[str, tuple[str, str]] = {
     "ask_contact": ("utter_service_contact", "action_answer_service"),
     "inform_service": ("utter_overview_serviceforklaring", "action_answer_service"),
     "list_services": ("utter_list_services", "action_list_services"),
-    "what_is_serviceforklaring": ("utter_what_is_serviceforklaring",
-                                  "action_explain_serviceforklaring"),
+    "what_is_serviceforklaring": (
+        "utter_what_is_serviceforklaring",
+        "action_explain_serviceforklaring",
+    ),
     "human_handoff": ("utter_kundtjanst_contact", "action_human_handoff"),
     "out_of_scope": ("utter_out_of_scope", "action"),
 }
 # How often each intent opens a question (the rest of a conversation follows on).
 WEIGHTS = {
-    "ask_promises": 22, "ask_overview": 14, "ask_contact": 9, "ask_not_kept": 6,
-    "ask_expectations": 6, "inform_service": 5, "greet": 8, "thank": 6, "goodbye": 4,
-    "list_services": 4, "what_is_serviceforklaring": 3, "human_handoff": 3,
-    "out_of_scope": 5, "bot_challenge": 1, "affirm": 2, "deny": 2,
+    "ask_promises": 22,
+    "ask_overview": 14,
+    "ask_contact": 9,
+    "ask_not_kept": 6,
+    "ask_expectations": 6,
+    "inform_service": 5,
+    "greet": 8,
+    "thank": 6,
+    "goodbye": 4,
+    "list_services": 4,
+    "what_is_serviceforklaring": 3,
+    "human_handoff": 3,
+    "out_of_scope": 5,
+    "bot_challenge": 1,
+    "affirm": 2,
+    "deny": 2,
 }
 
 
@@ -64,8 +78,11 @@ def load_examples() -> dict[str, list[str]]:
     for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
             if "intent" in block:
-                lines = [line[2:].strip() for line in block["examples"].splitlines()
-                         if line.startswith("- ")]
+                lines = [
+                    line[2:].strip()
+                    for line in block["examples"].splitlines()
+                    if line.startswith("- ")
+                ]
                 examples.setdefault(block["intent"], []).extend(lines)
     return examples
 
@@ -117,24 +134,33 @@ class Generator:
     def entities(self, text: str) -> list[dict[str, Any]]:
         if text not in self._entities:
             self._entities[text] = [
-                {"entity": match.entity, "start": match.start, "end": match.end,
-                 "value": match.value, "extractor": "ServiceEntityExtractor"}
+                {
+                    "entity": match.entity,
+                    "start": match.start,
+                    "end": match.end,
+                    "value": match.value,
+                    "extractor": "ServiceEntityExtractor",
+                }
                 for match in self.matcher.find(text)
             ]
         return self._entities[text]
 
     def parse_data(self, text: str, intent: str, message_id: str) -> dict[str, Any]:
         r = self.random.random()
-        top = (self.random.uniform(0.80, 0.999) if r < 0.78
-               else self.random.uniform(FALLBACK_THRESHOLD, 0.80) if r < 0.92
-               else self.random.uniform(0.2, FALLBACK_THRESHOLD))
+        top = (
+            self.random.uniform(0.80, 0.999)
+            if r < 0.78
+            else self.random.uniform(FALLBACK_THRESHOLD, 0.80)
+            if r < 0.92
+            else self.random.uniform(0.2, FALLBACK_THRESHOLD)
+        )
         others = self.random.sample([i for i in self.intents if i != intent], 9)
         rest = 1 - top
         weights = sorted((self.random.random() for _ in others), reverse=True)
         total = sum(weights) or 1
         ranking = [{"name": intent, "confidence": top}] + [
-            {"name": name, "confidence": rest * w / total} for name, w in zip(others, weights,
-                                                                               strict=True)
+            {"name": name, "confidence": rest * w / total}
+            for name, w in zip(others, weights, strict=True)
         ]
         chosen = {"name": intent, "confidence": top}
         if top < FALLBACK_THRESHOLD:
@@ -145,20 +171,27 @@ class Generator:
             start = text.index(word, position)
             tokens.append([start, start + len(word)])
             position = start + len(word)
-        return {"text": text, "intent": chosen, "entities": self.entities(text),
-                "text_tokens": tokens, "intent_ranking": ranking, "message_id": message_id,
-                "metadata": {}}
+        return {
+            "text": text,
+            "intent": chosen,
+            "entities": self.entities(text),
+            "text_tokens": tokens,
+            "intent_ranking": ranking,
+            "message_id": message_id,
+            "metadata": {},
+        }
 
     def _bot_text(self, response: str, service: str | None) -> str:
         text = self.responses[response]
         name = self.names.get(service or "", "tjänsten")
-        for key, value in (("service_name", name.lower()),
-                           ("promise_list", "• Du får besked inom 4 veckor.\n"
-                                            "• Vi hör av oss inom 7 arbetsdagar."),
-                           ("summary", "Kommunen lovar att handlägga ärendet snabbt."),
-                           ("expectation_list", "• Att din ansökan är komplett."),
-                           ("not_kept_list", "• Kontakta Kundtjänst så utreder vi."),
-                           ("serviceforklaringar", ", ".join(sorted(self.names.values())))):
+        for key, value in (
+            ("service_name", name.lower()),
+            ("promise_list", "• Du får besked inom 4 veckor.\n• Vi hör av oss inom 7 arbetsdagar."),
+            ("summary", "Kommunen lovar att handlägga ärendet snabbt."),
+            ("expectation_list", "• Att din ansökan är komplett."),
+            ("not_kept_list", "• Kontakta Kundtjänst så utreder vi."),
+            ("serviceforklaringar", ", ".join(sorted(self.names.values()))),
+        ):
             text = text.replace("{" + key + "}", value)
         return re.sub(r"\{\w+\}", "…", text)
 
@@ -178,16 +211,29 @@ class Generator:
         now = self.start_time()
         rows: list[Row] = []
 
-        def add(type_name: str, data: dict[str, Any], intent: str | None = None,
-                action: str | None = None) -> None:
+        def add(
+            type_name: str,
+            data: dict[str, Any],
+            intent: str | None = None,
+            action: str | None = None,
+        ) -> None:
             nonlocal now
             now += rnd.uniform(0.001, 0.05)
             data = {"event": type_name, "timestamp": now, **data}
             rows.append(Row(sender, type_name, now, intent, action, json.dumps(data)))
 
         def action(name: str) -> None:
-            add("action", {"name": name, "policy": "RulePolicy", "confidence": 1.0,
-                           "action_text": None, "hide_rule_turn": False}, action=name)
+            add(
+                "action",
+                {
+                    "name": name,
+                    "policy": "RulePolicy",
+                    "confidence": 1.0,
+                    "action_text": None,
+                    "hide_rule_turn": False,
+                },
+                action=name,
+            )
 
         action("action_session_start")
         add("session_started", {})
@@ -201,34 +247,63 @@ class Generator:
             text = rnd.choice(self.examples[intent])
             message_id = uuid.UUID(int=rnd.getrandbits(128)).hex
             parse = self.parse_data(text, intent, message_id)
-            add("user", {"text": text, "parse_data": parse, "input_channel": "rest",
-                         "message_id": message_id, "metadata": {}},
-                intent=parse["intent"]["name"])
+            add(
+                "user",
+                {
+                    "text": text,
+                    "parse_data": parse,
+                    "input_channel": "rest",
+                    "message_id": message_id,
+                    "metadata": {},
+                },
+                intent=parse["intent"]["name"],
+            )
             for entity in parse["entities"]:
                 if entity["entity"] == "service":
                     service = entity["value"]
                     add("slot", {"name": "service", "value": service}, action="service")
             if parse["intent"]["name"] == "nlu_fallback":
                 action("action_two_stage_fallback")
-                add("active_loop", {"name": "action_two_stage_fallback"},
-                    action="action_two_stage_fallback")
+                add(
+                    "active_loop",
+                    {"name": "action_two_stage_fallback"},
+                    action="action_two_stage_fallback",
+                )
                 response = "utter_ask_affirmation"
             else:
                 response, action_name = ANSWERS[intent]
                 action(response if action_name == "action" else action_name)
             text = self._bot_text(response, service)
-            add("bot", {"text": text, "data": {"elements": None, "quick_replies": None,
-                                               "buttons": None, "attachment": None,
-                                               "image": None, "custom": None},
-                        "metadata": {"utter_action": response}})
+            add(
+                "bot",
+                {
+                    "text": text,
+                    "data": {
+                        "elements": None,
+                        "quick_replies": None,
+                        "buttons": None,
+                        "attachment": None,
+                        "image": None,
+                        "custom": None,
+                    },
+                    "metadata": {"utter_action": response},
+                },
+            )
             answers.append((turn, now, text))
             action("action_listen")
         ratings: list[FeedbackRow] = []
         if rnd.random() < 0.06:
             turn, at, text = rnd.choice(answers)
-            ratings.append(FeedbackRow(
-                sender, turn, at, text, "up" if rnd.random() < 0.7 else "down",
-                datetime.fromtimestamp(at + 20, timezone.utc)))
+            ratings.append(
+                FeedbackRow(
+                    sender,
+                    turn,
+                    at,
+                    text,
+                    "up" if rnd.random() < 0.7 else "down",
+                    datetime.fromtimestamp(at + 20, timezone.utc),
+                )
+            )
         return rows, ratings
 
     def conversations(self, n: int) -> Iterator[tuple[list[Row], list[FeedbackRow]]]:

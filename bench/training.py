@@ -36,8 +36,12 @@ def with_epochs(config: dict, epochs: int | None) -> dict:
     if epochs is not None:
         for section in ("pipeline", "policies"):
             for component in config.get(section) or []:
-                if component.get("name") in ("DIETClassifier", "TEDPolicy", "ResponseSelector",
-                                             "UnexpecTEDIntentPolicy"):
+                if component.get("name") in (
+                    "DIETClassifier",
+                    "TEDPolicy",
+                    "ResponseSelector",
+                    "UnexpecTEDIntentPolicy",
+                ):
                     component["epochs"] = epochs
     return config
 
@@ -48,9 +52,21 @@ def train(config: dict, out_dir: Path, name: str, quiet: bool = True) -> tuple[P
     config_path = out_dir / f"{name}.config.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
-    args = [str(Path(sys.executable).parent / "rasa"), "train", "--domain", str(DOMAIN),
-            "--config", str(config_path), "--data", *TRAINING_DATA, "--out", str(out_dir),
-            "--fixed-model-name", name, "--force"]
+    args = [
+        str(Path(sys.executable).parent / "rasa"),
+        "train",
+        "--domain",
+        str(DOMAIN),
+        "--config",
+        str(config_path),
+        "--data",
+        *TRAINING_DATA,
+        "--out",
+        str(out_dir),
+        "--fixed-model-name",
+        name,
+        "--force",
+    ]
     if quiet:
         args.append("--quiet")
     started = time.perf_counter()
@@ -58,8 +74,10 @@ def train(config: dict, out_dir: Path, name: str, quiet: bool = True) -> tuple[P
     seconds = time.perf_counter() - started
     model = out_dir / f"{name}.tar.gz"
     if result.returncode != 0 or not model.exists():
-        raise RuntimeError(f"rasa train failed ({result.returncode}):\n{result.stdout[-3000:]}\n"
-                           f"{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"rasa train failed ({result.returncode}):\n{result.stdout[-3000:]}\n"
+            f"{result.stderr[-3000:]}"
+        )
     return model, seconds
 
 

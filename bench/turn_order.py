@@ -40,8 +40,11 @@ class StoredEvent:
 
 def stored_events(db_url: str, sender_id: str) -> list[StoredEvent]:
     """Every event of the conversation, in the order Rasa stored them (by id)."""
-    query = (sa.select(events.c.id, events.c.type_name, events.c.data)
-             .where(events.c.sender_id == sender_id).order_by(events.c.id))
+    query = (
+        sa.select(events.c.id, events.c.type_name, events.c.data)
+        .where(events.c.sender_id == sender_id)
+        .order_by(events.c.id)
+    )
     with engine_for(db_url).connect() as connection:
         rows = connection.execute(query).all()
     return [StoredEvent(id, type_name, json.loads(data or "{}")) for id, type_name, data in rows]
@@ -91,17 +94,21 @@ class TurnCheck:
 
     @property
     def whole(self) -> bool:
-        return not (self.lost or self.duplicated or self.unexpected or self.interleaved
-                    or self.mismatched)
+        return not (
+            self.lost or self.duplicated or self.unexpected or self.interleaved or self.mismatched
+        )
 
     def summary(self) -> str:
-        return (f"{self.sent} sent, {self.stored} stored, {self.lost} lost, "
-                f"{self.duplicated} duplicated, {self.interleaved} turns interleaved, "
-                f"{self.mismatched} answers not matching their message")
+        return (
+            f"{self.sent} sent, {self.stored} stored, {self.lost} lost, "
+            f"{self.duplicated} duplicated, {self.interleaved} turns interleaved, "
+            f"{self.mismatched} answers not matching their message"
+        )
 
 
-def check_turns(stored: list[StoredEvent], sent: list[str],
-                replies: dict[str, list[str]] | None = None) -> TurnCheck:
+def check_turns(
+    stored: list[StoredEvent], sent: list[str], replies: dict[str, list[str]] | None = None
+) -> TurnCheck:
     """Compare the stored conversation with the messages sent (as stored, i.e. masked).
 
     `replies`, if given, maps sent texts to the texts their HTTP reply carried: every
@@ -113,8 +120,9 @@ def check_turns(stored: list[StoredEvent], sent: list[str],
     stored_counts = Counter(turn.user_text for turn in found)
     sent_counts = Counter(sent)
     lost = sum(max(0, n - stored_counts[text]) for text, n in sent_counts.items())
-    duplicated = sum(max(0, n - sent_counts[text]) for text, n in stored_counts.items()
-                     if text in sent_counts)
+    duplicated = sum(
+        max(0, n - sent_counts[text]) for text, n in stored_counts.items() if text in sent_counts
+    )
     unexpected = sum(n for text, n in stored_counts.items() if text not in sent_counts)
     # The last turn may legitimately be open only if nothing came after it.
     interleaved = sum(1 for turn in found[:-1] if not turn.closed)
@@ -125,18 +133,19 @@ def check_turns(stored: list[StoredEvent], sent: list[str],
                 continue
             said = set(replies[turn.user_text])
             # Rasa's REST channel sends a text with blank lines as several messages.
-            if any(part not in said for text in turn.bot_texts
-                   for part in text.strip().split("\n\n")):
+            if any(
+                part not in said for text in turn.bot_texts for part in text.strip().split("\n\n")
+            ):
                 mismatched += 1
-    return TurnCheck(len(sent), len(found), lost, duplicated, unexpected, interleaved,
-                     mismatched)
+    return TurnCheck(len(sent), len(found), lost, duplicated, unexpected, interleaved, mismatched)
 
 
 def post_message(base_url: str, sender: str, text: str, timeout: float = 120) -> tuple[int, Any]:
     """One message to a Rasa server's REST webhook: (status, parsed body)."""
     body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(f"{base_url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
@@ -154,8 +163,7 @@ def burst(base_urls: list[str], sender: str, texts: list[str]) -> list[tuple[int
     def send(index: int) -> None:
         start.wait()
         try:
-            results[index] = post_message(base_urls[index % len(base_urls)], sender,
-                                          texts[index])
+            results[index] = post_message(base_urls[index % len(base_urls)], sender, texts[index])
         except OSError as exc:  # refused, reset, timed out: counted, not raised
             results[index] = (0, str(exc))
 
@@ -178,8 +186,9 @@ def numbered(texts: list[str]) -> list[str]:
     return [f"{text} ({number})" for number, text in enumerate(texts, 1)]
 
 
-def burst_check(base_urls: list[str], db_url: str, texts: list[str],
-                fault_reply: str) -> tuple[list[tuple[int, Any]], TurnCheck, int]:
+def burst_check(
+    base_urls: list[str], db_url: str, texts: list[str], fault_reply: str
+) -> tuple[list[tuple[int, Any]], TurnCheck, int]:
     """`burst` to one new conversation, then `check_turns` on what was stored (masked
     with bot.core.redaction, as the channel stores it). Returns the HTTP results, the check
     and how many replies were the channel's fault reply (answer later than the

@@ -42,8 +42,11 @@ def quick_model() -> Path:
 def action_server(tmp_path_factory):
     from bot.ops.stack import Stack, free_port
 
-    stack = Stack(model=Path("unused"), action_port=free_port(),
-                  log_dir=tmp_path_factory.mktemp("action-server"))
+    stack = Stack(
+        model=Path("unused"),
+        action_port=free_port(),
+        log_dir=tmp_path_factory.mktemp("action-server"),
+    )
     stack.start_action_server()
     yield stack
     stack.stop()
@@ -88,8 +91,10 @@ def web_bot(quick_model, tmp_path_factory):
         action_port=free_port(),
         web_port=free_port(),
         log_dir=log_dir,
-        env={"TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}",
-             "CATALOG_DIR": str(catalog_dir)},
+        env={
+            "TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}",
+            "CATALOG_DIR": str(catalog_dir),
+        },
     )
     stack.start()
     yield stack
@@ -113,8 +118,9 @@ def postgres_schema(prefix: str = "pytest") -> Iterator[str]:
         try:
             url = cleanup.enter_context(fresh_schema(POSTGRES_TEST_URL, prefix))
         except TrackerDBUnreachable as exc:
-            pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is "
-                        f"unreachable: {exc}")
+            pytest.skip(
+                f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is unreachable: {exc}"
+            )
         yield url
 
 
@@ -144,14 +150,16 @@ class RestClient:
     def __init__(self, rasa_url: str) -> None:
         self.url = f"{rasa_url}/webhooks/rest/webhook"
 
-    def post(self, body: bytes, query: str = "",
-             content_type: str = "application/json") -> tuple[int, Any]:
+    def post(
+        self, body: bytes, query: str = "", content_type: str = "application/json"
+    ) -> tuple[int, Any]:
         import json
         import urllib.error
         import urllib.request
 
-        request = urllib.request.Request(self.url + query, data=body, method="POST",
-                                         headers={"Content-Type": content_type})
+        request = urllib.request.Request(
+            self.url + query, data=body, method="POST", headers={"Content-Type": content_type}
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 status, raw = response.status, response.read()
@@ -166,8 +174,9 @@ class RestClient:
         import json
         import uuid
 
-        status, replies = self.post(json.dumps(
-            {"sender": sender or uuid.uuid4().hex, "message": text}).encode())
+        status, replies = self.post(
+            json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
+        )
         assert status == 200, replies
         return replies
 

@@ -87,14 +87,17 @@ class Settings:
             try:
                 value = float(env.get(name) or default)
             except ValueError:
-                raise ValueError(f"{name} must be a number of seconds, not "
-                                 f"{env.get(name)!r}") from None
+                raise ValueError(
+                    f"{name} must be a number of seconds, not {env.get(name)!r}"
+                ) from None
             if value <= 0:
                 raise ValueError(f"{name} must be a positive number of seconds, not {value}")
             return value
 
-        return cls(seconds("ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT_SECONDS),
-                   seconds("REPLY_DEADLINE_SECONDS", DEFAULT_REPLY_DEADLINE_SECONDS))
+        return cls(
+            seconds("ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT_SECONDS),
+            seconds("REPLY_DEADLINE_SECONDS", DEFAULT_REPLY_DEADLINE_SECONDS),
+        )
 
 
 def limit_action_timeout(seconds: float) -> None:
@@ -127,8 +130,9 @@ def mask_message(text: str, metadata: dict[str, Any] | None) -> MaskedMessage:
     return MaskedMessage(masked_text.text, masked_metadata or metadata, kinds)
 
 
-async def handle_within(on_new_message: OnNewMessage, message: UserMessage,
-                        deadline: float) -> bool:
+async def handle_within(
+    on_new_message: OnNewMessage, message: UserMessage, deadline: float
+) -> bool:
     """Let Rasa handle the message; False if it failed or took longer than `deadline`.
 
     On a timeout Rasa keeps going in the background (shielded), so the turn is finished
@@ -139,14 +143,22 @@ async def handle_within(on_new_message: OnNewMessage, message: UserMessage,
         await asyncio.wait_for(asyncio.shield(task), deadline)
         return True
     except asyncio.TimeoutError:
-        logger.warning("No answer within %.0f s for conversation %s; sent the fault reply, "
-                       "the turn goes on in the background", deadline, message.sender_id)
+        logger.warning(
+            "No answer within %.0f s for conversation %s; sent the fault reply, "
+            "the turn goes on in the background",
+            deadline,
+            message.sender_id,
+        )
         task.add_done_callback(_log_late_failure)
         return False
     except Exception as exc:  # noqa: BLE001 - the citizen gets the fault reply instead
         # The message text is never logged; the error type and conversation id suffice.
-        logger.error("Handling a message failed for conversation %s: %s",
-                     message.sender_id, type(exc).__name__, exc_info=True)
+        logger.error(
+            "Handling a message failed for conversation %s: %s",
+            message.sender_id,
+            type(exc).__name__,
+            exc_info=True,
+        )
         return False
 
 
@@ -173,11 +185,13 @@ def parse_rest_body(body: bytes, default_channel: str) -> Incoming:
     """Validate a REST webhook body: a JSON object with a non-empty `message` string and
     an opaque `sender` id; optional `metadata` object and `input_channel` string."""
     if not body or not body.strip():
-        raise BadRequest(400, "empty_body", 'Send a JSON object: {"sender": "...", '
-                                            '"message": "..."}.')
+        raise BadRequest(
+            400, "empty_body", 'Send a JSON object: {"sender": "...", "message": "..."}.'
+        )
     if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(413, "body_too_large",
-                         f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        raise BadRequest(
+            413, "body_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes."
+        )
     try:
         decoded = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -193,19 +207,24 @@ def parse_rest_body(body: bytes, default_channel: str) -> Incoming:
     if not isinstance(sender, str) or not sender.strip():
         raise BadRequest(400, "invalid_sender", "`sender` must be a non-empty string.")
     if len(sender) > MAX_SENDER_CHARS:
-        raise BadRequest(400, "invalid_sender",
-                         f"`sender` must be at most {MAX_SENDER_CHARS} characters.")
+        raise BadRequest(
+            400, "invalid_sender", f"`sender` must be at most {MAX_SENDER_CHARS} characters."
+        )
     if redact(sender.strip()).text in PLACEHOLDERS.values():
         # (Only a sender that *is* one: random hex ids may well contain a digit run that
         # looks like a phone number, and must keep working.)
-        raise BadRequest(400, "invalid_sender", "`sender` must be an opaque id, not personal "
-                                                "data such as a phone number or an e-mail.")
+        raise BadRequest(
+            400,
+            "invalid_sender",
+            "`sender` must be an opaque id, not personal data such as a phone number or an e-mail.",
+        )
     text = data.get("message")
     if not isinstance(text, str) or not text.strip():
         raise BadRequest(400, "invalid_message", "`message` must be a non-empty string.")
     if len(text) > MAX_MESSAGE_CHARS:
-        raise BadRequest(413, "message_too_long",
-                         f"`message` must be at most {MAX_MESSAGE_CHARS} characters.")
+        raise BadRequest(
+            413, "message_too_long", f"`message` must be at most {MAX_MESSAGE_CHARS} characters."
+        )
     metadata = data.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest(400, "invalid_metadata", "`metadata` must be a JSON object.")
@@ -216,9 +235,11 @@ def parse_rest_body(body: bytes, default_channel: str) -> Incoming:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise BadRequest(400, "invalid_characters",
-                             "The message contains characters that are not valid Unicode "
-                             "(lone surrogates).") from None
+            raise BadRequest(
+                400,
+                "invalid_characters",
+                "The message contains characters that are not valid Unicode (lone surrogates).",
+            ) from None
     return Incoming(sender, text, metadata, channel)
 
 
@@ -226,8 +247,7 @@ class MaskingRestInput(RestInput):
     """Rasa's REST channel (same name, same URL), with masking, input validation and a
     guaranteed reply. Streaming (`?stream=true`) is not offered."""
 
-    def __init__(self, texts: ChannelTexts | None = None, settings: Settings | None = None
-                 ) -> None:
+    def __init__(self, texts: ChannelTexts | None = None, settings: Settings | None = None) -> None:
         self.texts = texts or ChannelTexts.from_domain()
         self.settings = settings or Settings.from_env()
         limit_action_timeout(self.settings.action_timeout)
@@ -247,19 +267,24 @@ class MaskingRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             try:
                 if request.args.get("stream", "false").lower() == "true":
-                    raise BadRequest(400, "stream_not_supported",
-                                     "Streaming replies are not offered; omit `stream`.")
+                    raise BadRequest(
+                        400,
+                        "stream_not_supported",
+                        "Streaming replies are not offered; omit `stream`.",
+                    )
                 incoming = parse_rest_body(request.body, self.name())
             except BadRequest as exc:
-                return response.json({"error": exc.code, "message": exc.message},
-                                     status=exc.status)
+                return response.json({"error": exc.code, "message": exc.message}, status=exc.status)
             masked = mask_message(incoming.text, incoming.metadata)
             collector = CollectingOutputChannel()
-            message = UserMessage(masked.text, collector, incoming.sender,
-                                  input_channel=incoming.input_channel,
-                                  metadata=masked.metadata)
-            answered = await handle_within(on_new_message, message,
-                                           self.settings.reply_deadline)
+            message = UserMessage(
+                masked.text,
+                collector,
+                incoming.sender,
+                input_channel=incoming.input_channel,
+                metadata=masked.metadata,
+            )
+            answered = await handle_within(on_new_message, message, self.settings.reply_deadline)
             answer = list(collector.messages) if answered else []
             notice = [self.texts.personal_data_removed] if masked.kinds else []
             fault = [] if answer else [self.texts.technical_problem]
@@ -281,8 +306,9 @@ class _CountingSocketIOOutput(SocketIOOutput):
         self.sent += 1
         await super()._send_message(socket_id, response)
 
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
-                               **kwargs: Any) -> None:
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
         self.sent += 1
         await super().send_custom_json(recipient_id, json_message, **kwargs)
 
@@ -307,9 +333,12 @@ class MaskingSocketIOInput(SocketIOInput):
         async def guarded(message: UserMessage) -> None:
             text = message.text
             if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
-                logger.warning("Dropped a socket.io message that is not a non-empty text of "
-                               "at most %d characters (conversation %s)", MAX_MESSAGE_CHARS,
-                               message.sender_id)
+                logger.warning(
+                    "Dropped a socket.io message that is not a non-empty text of "
+                    "at most %d characters (conversation %s)",
+                    MAX_MESSAGE_CHARS,
+                    message.sender_id,
+                )
                 return
             metadata = message.metadata if isinstance(message.metadata, dict) else None
             masked = mask_message(text, metadata)
@@ -319,11 +348,9 @@ class MaskingSocketIOInput(SocketIOInput):
                 output = _CountingSocketIOOutput(output.sio, output.bot_message_evt)
                 message.output_channel = output
             if masked.kinds:
-                await output.send_text_message(message.sender_id,
-                                               self.texts.personal_data_removed)
+                await output.send_text_message(message.sender_id, self.texts.personal_data_removed)
             sent_before = getattr(output, "sent", 0)
-            answered = await handle_within(on_new_message, message,
-                                           self.settings.reply_deadline)
+            answered = await handle_within(on_new_message, message, self.settings.reply_deadline)
             if not answered or getattr(output, "sent", 1) == sent_before:
                 await output.send_text_message(message.sender_id, self.texts.technical_problem)
 
@@ -346,7 +373,8 @@ class MaskingSocketIOInput(SocketIOInput):
                 entered = sio.enter_room(sid, data["session_id"], namespace=self.namespace)
                 if inspect.isawaitable(entered):
                     await entered
-            await sio.emit("session_confirm", data["session_id"], room=sid,
-                           namespace=self.namespace)
+            await sio.emit(
+                "session_confirm", data["session_id"], room=sid, namespace=self.namespace
+            )
 
         sio.on("session_request", session_request, namespace=self.namespace)

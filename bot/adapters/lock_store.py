@@ -48,15 +48,21 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         if endpoint_config is not None:  # how Rasa builds a lock store named by module path
-            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs,
-                      **kwargs}
+            kwargs = {
+                "host": endpoint_config.url or "localhost",
+                **endpoint_config.kwargs,
+                **kwargs,
+            }
         super().__init__(**kwargs)
 
     def _key(self, conversation_id: str) -> str:
         return self.key_prefix + conversation_id
 
-    def _change(self, conversation_id: str,
-                change: Callable[[TicketLock | None], tuple[TicketLock | None, T]]) -> T:
+    def _change(
+        self,
+        conversation_id: str,
+        change: Callable[[TicketLock | None], tuple[TicketLock | None, T]],
+    ) -> T:
         """Apply `change` to the stored lock in one transaction. `change` gets the lock
         (or None) and returns (the lock to store, or None to delete it; a result)."""
         key = self._key(conversation_id)
@@ -76,8 +82,10 @@ class AtomicRedisLockStore(RedisLockStore):
                     return result
                 except redis.WatchError:
                     continue  # another process changed the lock first: read it again
-        raise LockError(f"Could not change the lock of conversation '{conversation_id}' "
-                        f"after {MAX_ATTEMPTS} attempts")
+        raise LockError(
+            f"Could not change the lock of conversation '{conversation_id}' "
+            f"after {MAX_ATTEMPTS} attempts"
+        )
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         def issue(lock: TicketLock | None) -> tuple[TicketLock, int]:
@@ -111,10 +119,15 @@ class AtomicRedisLockStore(RedisLockStore):
         self.finish_serving(conversation_id, ticket_number)
 
     @asynccontextmanager
-    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = POLL_SECONDS) -> AsyncIterator[TicketLock]:
-        async with super().lock(conversation_id, lock_lifetime,
-                                min(wait_time_in_seconds, POLL_SECONDS)) as acquired:
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = POLL_SECONDS,
+    ) -> AsyncIterator[TicketLock]:
+        async with super().lock(
+            conversation_id, lock_lifetime, min(wait_time_in_seconds, POLL_SECONDS)
+        ) as acquired:
             yield acquired
 
 

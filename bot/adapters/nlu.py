@@ -48,9 +48,7 @@ class _CatalogMatcher:
         return self._matcher
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class ServiceMaskingTokenizer(WhitespaceTokenizer):
     """Whitespace tokens, with every service name replaced by one placeholder token.
 
@@ -62,8 +60,11 @@ class ServiceMaskingTokenizer(WhitespaceTokenizer):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**WhitespaceTokenizer.get_default_config(), "catalog_dir": None,
-                "municipality_file": None}
+        return {
+            **WhitespaceTokenizer.get_default_config(),
+            "catalog_dir": None,
+            "municipality_file": None,
+        }
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -81,18 +82,20 @@ class ServiceMaskingTokenizer(WhitespaceTokenizer):
             inside = any(token.start < end and start < token.end for start, end in spans)
             if not inside:
                 masked.append(token)
-            elif not (masked and masked[-1].text == SERVICE_PLACEHOLDER
-                      and masked[-1].end >= token.start - 1):
-                masked.append(Token(SERVICE_PLACEHOLDER, token.start, token.end,
-                                    lemma=SERVICE_PLACEHOLDER))
+            elif not (
+                masked
+                and masked[-1].text == SERVICE_PLACEHOLDER
+                and masked[-1].end >= token.start - 1
+            ):
+                masked.append(
+                    Token(SERVICE_PLACEHOLDER, token.start, token.end, lemma=SERVICE_PLACEHOLDER)
+                )
             else:
                 masked[-1].end = token.end
         return masked
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -66,14 +66,16 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     save, which would cost more with every turn of a long conversation.
     """
 
-    def _additional_events(self, session: Session, tracker: DialogueStateTracker
-                           ) -> Iterator[Event]:
+    def _additional_events(
+        self, session: Session, tracker: DialogueStateTracker
+    ) -> Iterator[Event]:
         events = list(super()._additional_events(session, tracker))
         self._mask(events, tracker.sender_id)
         return iter(events)
 
-    async def _stream_new_events(self, event_broker: EventBroker, new_events: list[Event],
-                                 sender_id: str) -> None:
+    async def _stream_new_events(
+        self, event_broker: EventBroker, new_events: list[Event], sender_id: str
+    ) -> None:
         self._mask(new_events, sender_id)
         await super()._stream_new_events(event_broker, new_events, sender_id)
 
@@ -82,5 +84,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         kinds = mask_events(events)
         if kinds:
             # Our channels mask first, so this means a channel without masking.
-            logger.warning("Masked %s in conversation %s before saving; the input channel "
-                           "did not mask it", ", ".join(kinds), sender_id)
+            logger.warning(
+                "Masked %s in conversation %s before saving; the input channel did not mask it",
+                ", ".join(kinds),
+                sender_id,
+            )

@@ -70,8 +70,7 @@ def _card(declaration: Declaration) -> dict[str, Any]:
         "kind": declaration.kind,
         "responsible_board": declaration.responsible_board,
         "promises": [
-            {"id": p.id, "text": p.text, "commitment": p.commitment}
-            for p in declaration.promises
+            {"id": p.id, "text": p.text, "commitment": p.commitment} for p in declaration.promises
         ],
         "source_url": declaration.source_url,
         "reviewed": declaration.reviewed.isoformat(),
@@ -88,9 +87,7 @@ def _base_values(catalog: Catalog, declaration: Declaration) -> dict[str, Any]:
     }
 
 
-def source_replies(
-    catalog: Catalog, declaration_or_info: Any, today: date
-) -> list[Reply]:
+def source_replies(catalog: Catalog, declaration_or_info: Any, today: date) -> list[Reply]:
     """The closing source line, plus a warning when the facts are over a year old."""
     item = declaration_or_info
     values = {

@@ -315,8 +315,6 @@ def default_store() -> CatalogStore:
     with _default_store_lock:
         if _default_store is None:
             directory = Path(os.environ.get("CATALOG_DIR") or DEFAULT_CATALOG_DIR)
-            municipality = Path(
-                os.environ.get("MUNICIPALITY_FILE") or DEFAULT_MUNICIPALITY_FILE
-            )
+            municipality = Path(os.environ.get("MUNICIPALITY_FILE") or DEFAULT_MUNICIPALITY_FILE)
             _default_store = CatalogStore(directory, municipality)
         return _default_store

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "æ": "a",
-                       "ø": "o"})
+_FOLD = str.maketrans(
+    {"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "æ": "a", "ø": "o"}
+)
 _TOKEN = re.compile(r"[0-9a-zåäöéèüæø]+", re.IGNORECASE)
 
 

@@ -46,9 +46,7 @@ PLACEHOLDERS = {kind: f"[{kind}]" for kind in KINDS}
 _SEP = "[ \u00a0\u2009\u202f\\-\u2010\u2011\u2013]"
 _DIGITS = "0-9"  # never \d: it also matches Arabic-Indic and other digits
 
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])"
-)
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 _PERSONNUMMER = re.compile(
     rf"(?<![{_DIGITS}])(?P<date>(?:[{_DIGITS}]{{2}})?[{_DIGITS}]{{6}})"
     rf"(?P<sep>{_SEP}|\+)?(?P<last>[{_DIGITS}]{{4}})(?![{_DIGITS}])"
@@ -69,8 +67,11 @@ def _subscriber(fewest: int, most: int) -> str:
     forms = []
     for total in range(most, fewest - 1, -1):
         forms.append(f"[{_DIGITS}]{{{total}}}")
-        forms += [_SEP.join(f"[{_DIGITS}]{{{n}}}" for n in groups)
-                  for groups in _compositions(total) if len(groups) > 1]
+        forms += [
+            _SEP.join(f"[{_DIGITS}]{{{n}}}" for n in groups)
+            for groups in _compositions(total)
+            if len(groups) > 1
+        ]
     return "(?:" + "|".join(forms) + ")"
 
 
@@ -134,18 +135,20 @@ def _phone_spans(run: str) -> list[tuple[int, int]]:
     best: list[tuple[int, int, list[tuple[int, int]]]] = [(0, 0, [])] * (count + 1)
     for i in range(count - 1, -1, -1):
         start = tokens[i][0]
-        digits = sum(ch.isdigit() for ch in run[start:tokens[i][1]])
+        digits = sum(ch.isdigit() for ch in run[start : tokens[i][1]])
         left, used, spans = best[i + 1]
         choice = (left + digits, used, spans)
         for j in range(i, min(count, i + _MAX_TOKENS_PER_NUMBER)):
-            candidate = run[start:tokens[j][1]]
+            candidate = run[start : tokens[j][1]]
             if _PHONE.fullmatch(candidate) and not _DATE.match(candidate):
                 left, used, spans = best[j + 1]
-                choice = min(choice, (left, used + 1, [(start, tokens[j][1]), *spans]),
-                             key=lambda c: (c[0], c[1]))
+                choice = min(
+                    choice,
+                    (left, used + 1, [(start, tokens[j][1]), *spans]),
+                    key=lambda c: (c[0], c[1]),
+                )
         best[i] = choice
     return best[0][2] if count else []
-
 
 
 @dataclass(frozen=True)
@@ -182,8 +185,10 @@ _GROUP_AFTER = re.compile(rf"^{_SEP}[{_DIGITS}]")
 def _standalone(match: re.Match[str]) -> bool:
     """Not one of several digit groups in a row (no "12 " before it, no " 34" after)."""
     text, start, end = match.string, match.start(), match.end()
-    return not (_GROUP_BEFORE.search(text[max(0, start - 2):start])
-                or _GROUP_AFTER.match(text[end:end + 2]))
+    return not (
+        _GROUP_BEFORE.search(text[max(0, start - 2) : start])
+        or _GROUP_AFTER.match(text[end : end + 2])
+    )
 
 
 def redact(text: str) -> Redaction:
@@ -205,8 +210,11 @@ def redact(text: str) -> Redaction:
         # 051201-1234 with a wrong check digit stays as typed, and is no phone number;
         # ten bare digits starting with 0 (0512011234) may well be one, and so may
         # groups that run on into other digits (031-388385 0046 914 177 92).
-        if can_shield and (match.group("sep") or len(match.group("date")) == 8) \
-                and _standalone(match):
+        if (
+            can_shield
+            and (match.group("sep") or len(match.group("date")) == 8)
+            and _standalone(match)
+        ):
             shielded.append(match.group(0))
             return _SHIELD
         return match.group(0)

@@ -51,8 +51,9 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _tracker_db_and_retention(create_database: bool = False,
-                              check_lock: bool = False) -> tuple[str, int] | int:
+def _tracker_db_and_retention(
+    create_database: bool = False, check_lock: bool = False
+) -> tuple[str, int] | int:
     """The tracker database URL and retention period, or an exit code after a clear
     message on stderr (no traceback)."""
     url = tracker_db_url()
@@ -67,8 +68,7 @@ def _tracker_db_and_retention(create_database: bool = False,
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     except TrackerDBUnreachable as exc:
-        print(f"{exc}\nIs the database running, and is TRACKER_DB_URL right?",
-              file=sys.stderr)
+        print(f"{exc}\nIs the database running, and is TRACKER_DB_URL right?", file=sys.stderr)
         return EXIT_TRACKER_DB_UNREACHABLE
     except LockStoreUnreachable as exc:
         print(f"{exc}\nIs Redis running, and is LOCK_STORE_URL right?", file=sys.stderr)
@@ -81,8 +81,10 @@ def _purge(_: argparse.Namespace) -> int:
     if isinstance(checked, int):
         return checked
     url, days = checked
-    print(purge_older_than(url, days, runner_name("bot purge")).summary(),
-          "Logged in the purge_log table.")
+    print(
+        purge_older_than(url, days, runner_name("bot purge")).summary(),
+        "Logged in the purge_log table.",
+    )
     return 0
 
 
@@ -95,11 +97,9 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     problem = scaling_problem(args.rasa_replicas)
     if problem or args.rasa_replicas < 1 or args.action_servers < 1:
-        print(f"Configuration error: {problem or 'at least one of each server'}",
-              file=sys.stderr)
+        print(f"Configuration error: {problem or 'at least one of each server'}", file=sys.stderr)
         return 2
-    checked = _tracker_db_and_retention(create_database=args.create_database,
-                                        check_lock=True)
+    checked = _tracker_db_and_retention(create_database=args.create_database, check_lock=True)
     if isinstance(checked, int):
         return checked
     stack = Stack(
@@ -121,11 +121,14 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         stack.stop()
         return 0
-    scaled = (f" ({stack.rasa_replicas} Rasa replicas on ports "
-              f"{', '.join(map(str, stack.rasa_replica_ports))} and {stack.action_servers} "
-              f"action servers behind nginx; tracker store {describe_db_url(checked[0])}, "
-              f"lock store {describe_db_url(os.environ.get('LOCK_STORE_URL', ''))})"
-              if stack.balanced else "")
+    scaled = (
+        f" ({stack.rasa_replicas} Rasa replicas on ports "
+        f"{', '.join(map(str, stack.rasa_replica_ports))} and {stack.action_servers} "
+        f"action servers behind nginx; tracker store {describe_db_url(checked[0])}, "
+        f"lock store {describe_db_url(os.environ.get('LOCK_STORE_URL', ''))})"
+        if stack.balanced
+        else ""
+    )
     print(
         f"\nThe bot is running{scaled}. Chat widget (demo page): {stack.web_url}/ ; "
         f"Rasa: {stack.rasa_url}/webhooks/rest/webhook "
@@ -148,8 +151,14 @@ def _shell(args: argparse.Namespace) -> int:
 
         endpoints = write_endpoints(VAR_DIR / "endpoints-shell.yml", stack._env())
         return subprocess.call(
-            [str(Path(sys.executable).parent / "rasa"), "shell", "--model", args.model,
-             "--endpoints", str(endpoints)],
+            [
+                str(Path(sys.executable).parent / "rasa"),
+                "shell",
+                "--model",
+                args.model,
+                "--endpoints",
+                str(endpoints),
+            ],
             cwd=PROJECT_ROOT,
         )
     except KeyboardInterrupt:
@@ -165,19 +174,30 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_check)
     run = commands.add_parser("run", help="start the action server and the Rasa server")
     run.add_argument("--model", default="models/skelleftea.tar.gz")
-    run.add_argument("--rasa-replicas", type=int, default=1, metavar="N",
-                     help="Rasa server processes behind nginx (needs PostgreSQL + Redis)")
-    run.add_argument("--action-servers", type=int, default=1, metavar="M",
-                     help="action servers behind nginx")
-    run.add_argument("--create-database", action="store_true",
-                     help="create the PostgreSQL database of TRACKER_DB_URL if missing")
+    run.add_argument(
+        "--rasa-replicas",
+        type=int,
+        default=1,
+        metavar="N",
+        help="Rasa server processes behind nginx (needs PostgreSQL + Redis)",
+    )
+    run.add_argument(
+        "--action-servers", type=int, default=1, metavar="M", help="action servers behind nginx"
+    )
+    run.add_argument(
+        "--create-database",
+        action="store_true",
+        help="create the PostgreSQL database of TRACKER_DB_URL if missing",
+    )
     run.set_defaults(func=_run)
     shell = commands.add_parser("shell", help="chat with the bot in the terminal")
     shell.add_argument("--model", default="models/skelleftea.tar.gz")
     shell.set_defaults(func=_shell)
     purge = commands.add_parser(
-        "purge", help="delete conversations older than RETENTION_DAYS (default 90) from the "
-                      "tracker store and log it in purge_log")
+        "purge",
+        help="delete conversations older than RETENTION_DAYS (default 90) from the "
+        "tracker store and log it in purge_log",
+    )
     purge.set_defaults(func=_purge)
     add_review_commands(commands)  # users, export-nlu, export-tests: bot/review/cli.py
     return parser

@@ -79,8 +79,10 @@ def lock_store_config(url: str | None, implementation: str = "atomic") -> dict |
     if parsed.scheme != "redis":
         raise ValueError(f"LOCK_STORE_URL {url!r}: expected redis://host:port/db")
     if implementation not in LOCK_STORE_TYPES:
-        raise ValueError(f"LOCK_STORE_IMPLEMENTATION {implementation!r}: expected one of "
-                         f"{', '.join(LOCK_STORE_TYPES)}")
+        raise ValueError(
+            f"LOCK_STORE_IMPLEMENTATION {implementation!r}: expected one of "
+            f"{', '.join(LOCK_STORE_TYPES)}"
+        )
     config = {
         "type": LOCK_STORE_TYPES[implementation],
         "url": parsed.hostname or "127.0.0.1",
@@ -101,8 +103,9 @@ def endpoints(env: dict[str, str] | None = None) -> dict:
         "action_endpoint": {"url": action_url},
         "tracker_store": tracker_store_config(tracker_db_url(env)),
     }
-    lock = lock_store_config(env.get("LOCK_STORE_URL"),
-                             env.get("LOCK_STORE_IMPLEMENTATION") or "atomic")
+    lock = lock_store_config(
+        env.get("LOCK_STORE_URL"), env.get("LOCK_STORE_IMPLEMENTATION") or "atomic"
+    )
     if lock:
         config["lock_store"] = lock
     return config
@@ -165,8 +168,11 @@ def create_database_if_missing(url: str, timeout: float = 5) -> bool:
         return False
     parsed = sa.engine.make_url(url)
     name = parsed.database or "postgres"
-    engine = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": max(1, int(timeout))})
+    engine = sa.create_engine(
+        parsed.set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": max(1, int(timeout))},
+    )
     try:
         with engine.connect() as connection:
             exists = connection.execute(
@@ -197,14 +203,20 @@ def check_lock_store(url: str | None, timeout: float = 5) -> None:
         return
     import redis
 
-    client = redis.Redis(host=config["url"], port=config["port"], db=config["db"],
-                         password=config.get("password"), socket_timeout=timeout,
-                         socket_connect_timeout=timeout)
+    client = redis.Redis(
+        host=config["url"],
+        port=config["port"],
+        db=config["db"],
+        password=config.get("password"),
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+    )
     try:
         client.ping()
     except redis.RedisError as exc:
         raise LockStoreUnreachable(
-            f"Cannot reach the lock store {describe_db_url(url or '')}: {exc}") from exc
+            f"Cannot reach the lock store {describe_db_url(url or '')}: {exc}"
+        ) from exc
     finally:
         client.close()
 
@@ -220,11 +232,15 @@ def scaling_problem(replicas: int, env: dict[str, str] | None = None) -> str | N
     if replicas <= 1:
         return None
     if tracker_db_url(env).startswith("sqlite"):
-        return ("several Rasa replicas need a shared tracker store: set TRACKER_DB_URL "
-                "to a postgresql:// URL")
+        return (
+            "several Rasa replicas need a shared tracker store: set TRACKER_DB_URL "
+            "to a postgresql:// URL"
+        )
     if not env.get("LOCK_STORE_URL"):
-        return ("several Rasa replicas need the Redis lock store: set LOCK_STORE_URL "
-                "(e.g. redis://127.0.0.1:6379/0)")
+        return (
+            "several Rasa replicas need the Redis lock store: set LOCK_STORE_URL "
+            "(e.g. redis://127.0.0.1:6379/0)"
+        )
     return None
 
 

@@ -45,8 +45,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_http(url: str, process: subprocess.Popen, timeout: float, name: str,
-                  log_path: Path) -> None:
+def wait_for_http(
+    url: str, process: subprocess.Popen, timeout: float, name: str, log_path: Path
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -92,11 +93,15 @@ class Stack:
         self.balanced = self.balanced or self.rasa_replicas > 1 or self.action_servers > 1
         if self.balanced:
             self.rasa_replica_ports = self.rasa_replica_ports or [
-                self.rasa_port + 100 + i for i in range(1, self.rasa_replicas + 1)]
+                self.rasa_port + 100 + i for i in range(1, self.rasa_replicas + 1)
+            ]
             self.action_server_ports = self.action_server_ports or [
-                self.action_port + 100 + i for i in range(1, self.action_servers + 1)]
-            if (len(self.rasa_replica_ports) != self.rasa_replicas
-                    or len(self.action_server_ports) != self.action_servers):
+                self.action_port + 100 + i for i in range(1, self.action_servers + 1)
+            ]
+            if (
+                len(self.rasa_replica_ports) != self.rasa_replicas
+                or len(self.action_server_ports) != self.action_servers
+            ):
                 raise ValueError("one internal port per replica and per action server")
 
     @property
@@ -138,18 +143,29 @@ class Stack:
         return env
 
     @classmethod
-    def on_free_ports(cls, model: Path, log_dir: Path, env: dict[str, str],
-                      rasa_replicas: int = 1, action_servers: int = 1,
-                      balanced: bool = False) -> Stack:
+    def on_free_ports(
+        cls,
+        model: Path,
+        log_dir: Path,
+        env: dict[str, str],
+        rasa_replicas: int = 1,
+        action_servers: int = 1,
+        balanced: bool = False,
+    ) -> Stack:
         """A stack (scaled or not) on free ports, for tests and benchmarks."""
         balanced = balanced or rasa_replicas > 1 or action_servers > 1
         return cls(
-            model=model, rasa_port=free_port(), action_port=free_port(),
-            web_port=free_port(), log_dir=log_dir, env=env,
-            rasa_replicas=rasa_replicas, action_servers=action_servers, balanced=balanced,
+            model=model,
+            rasa_port=free_port(),
+            action_port=free_port(),
+            web_port=free_port(),
+            log_dir=log_dir,
+            env=env,
+            rasa_replicas=rasa_replicas,
+            action_servers=action_servers,
+            balanced=balanced,
             rasa_replica_ports=[free_port() for _ in range(rasa_replicas)] if balanced else [],
-            action_server_ports=([free_port() for _ in range(action_servers)]
-                                 if balanced else []),
+            action_server_ports=([free_port() for _ in range(action_servers)] if balanced else []),
         )
 
     def _log_path(self, name: str) -> Path:
@@ -163,7 +179,11 @@ class Stack:
         else:
             stdout = open(log_path, "wb")  # noqa: SIM115 - closed with the process
         self.processes[name] = subprocess.Popen(
-            args, cwd=PROJECT_ROOT, env=env, stdout=stdout, stderr=subprocess.STDOUT,
+            args,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return log_path
@@ -182,14 +202,26 @@ class Stack:
         for name, port in zip(self.action_server_names, self._action_server_ports(), strict=True):
             log = self._spawn(
                 name,
-                [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                 "--port", str(port)],
+                [
+                    str(VENV_BIN / "python"),
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(port),
+                ],
                 env,
             )
             started.append((name, port, log))
         for name, port, log in started:
-            wait_for_http(f"http://{self.host}:{port}/health", self.processes[name], timeout,
-                          name.replace("_", " "), log)
+            wait_for_http(
+                f"http://{self.host}:{port}/health",
+                self.processes[name],
+                timeout,
+                name.replace("_", " "),
+                log,
+            )
 
     def start_rasa(self, timeout: float = 300) -> None:
         """Every Rasa server. Replicas start together: Rasa's SQL tracker store tolerates
@@ -202,16 +234,31 @@ class Stack:
         for name, port in zip(self.rasa_names, self._rasa_ports(), strict=True):
             log = self._spawn(
                 name,
-                [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
-                 "--endpoints", str(endpoints),
-                 "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-                 "--interface", self.host, "--port", str(port)],
+                [
+                    str(VENV_BIN / "rasa"),
+                    "run",
+                    "--model",
+                    str(self.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(PROJECT_ROOT / "credentials.yml"),
+                    "--interface",
+                    self.host,
+                    "--port",
+                    str(port),
+                ],
                 env,
             )
             started.append((name, port, log))
         for name, port, log in started:
-            wait_for_http(f"http://{self.host}:{port}/", self.processes[name], timeout,
-                          f"Rasa server {name}", log)
+            wait_for_http(
+                f"http://{self.host}:{port}/",
+                self.processes[name],
+                timeout,
+                f"Rasa server {name}",
+                log,
+            )
 
     def start_balancer(self, timeout: float = 30) -> None:
         """nginx on rasa_port and action_port, in front of the replicas (bot/ops/balancer.py)."""
@@ -219,14 +266,20 @@ class Stack:
         config = write_nginx_config(
             Upstream("rasa", self.rasa_port, tuple(self.rasa_replica_ports)),
             Upstream("actions", self.action_port, tuple(self.action_server_ports)),
-            state_dir, self.host,
+            state_dir,
+            self.host,
         )
         checked = subprocess.run(check_config_command(config), capture_output=True, text=True)
         if checked.returncode != 0:
             raise StackError(f"nginx refused {config}:\n{checked.stderr.strip()}")
         log = self._spawn("balancer", nginx_command(config), self._env())
-        wait_for_http(f"{self.action_url}/health", self.processes["balancer"], timeout,
-                      "nginx (action servers)", log)
+        wait_for_http(
+            f"{self.action_url}/health",
+            self.processes["balancer"],
+            timeout,
+            "nginx (action servers)",
+            log,
+        )
 
     def start_web(self, timeout: float = 60) -> None:
         """The chat widget and its API (python -m bot.web), talking to our Rasa."""
@@ -235,8 +288,7 @@ class Stack:
         env["WEB_HOST"] = self.host
         env["WEB_PORT"] = str(self.web_port)
         log = self._spawn("web", [str(VENV_BIN / "python"), "-m", "bot.web"], env)
-        wait_for_http(f"{self.web_url}/api/health", self.processes["web"], timeout, "web app",
-                      log)
+        wait_for_http(f"{self.web_url}/api/health", self.processes["web"], timeout, "web app", log)
 
     def start(self, web: bool = True) -> Stack:
         """Everything, in order; `web=False` leaves out the web app (the benchmarks)."""
@@ -246,8 +298,13 @@ class Stack:
                 self.start_balancer()
             self.start_rasa()
             if self.balanced:
-                wait_for_http(f"{self.rasa_url}/", self.processes["balancer"], 30,
-                              "nginx (Rasa)", self._log_path("balancer"))
+                wait_for_http(
+                    f"{self.rasa_url}/",
+                    self.processes["balancer"],
+                    30,
+                    "nginx (Rasa)",
+                    self._log_path("balancer"),
+                )
             if web:
                 self.start_web()
         except BaseException:

@@ -81,8 +81,9 @@ def check_username(username: str) -> str:
     return username
 
 
-def add_user(engine: Engine, username: str, role: str, password: str,
-             now: float | None = None) -> User:
+def add_user(
+    engine: Engine, username: str, role: str, password: str, now: float | None = None
+) -> User:
     check_username(username)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
@@ -95,9 +96,14 @@ def add_user(engine: Engine, username: str, role: str, password: str,
         ).first()
         if exists:
             raise AccountError(f"user {username!r} already exists")
-        connection.execute(users.insert().values(
-            username=username, role=role, password_hash=_hasher.hash(password), created_at=now,
-        ))
+        connection.execute(
+            users.insert().values(
+                username=username,
+                role=role,
+                password_hash=_hasher.hash(password),
+                created_at=now,
+            )
+        )
     return User(username, role, now, None)
 
 
@@ -123,21 +129,27 @@ def remove_user(engine: Engine, username: str) -> bool:
 
 # --- login ------------------------------------------------------------------------------------
 
-def seconds_until_allowed(engine: Engine, username: str, ip: str,
-                          now: float | None = None) -> int:
+
+def seconds_until_allowed(engine: Engine, username: str, ip: str, now: float | None = None) -> int:
     """0 if a login attempt is allowed now; otherwise how many seconds to wait."""
     now = time.time() if now is None else now
     since = now - FAILURE_WINDOW
     waits = [0]
     with engine.connect() as connection:
-        for column, value in ((login_failures.c.username, username.lower()[:255]),
-                              (login_failures.c.ip, ip[:64])):
-            times = connection.execute(
-                sa.select(login_failures.c.at)
-                .where(column == value, login_failures.c.at > since)
-                .order_by(login_failures.c.at.desc())
-                .limit(MAX_FAILURES)
-            ).scalars().all()
+        for column, value in (
+            (login_failures.c.username, username.lower()[:255]),
+            (login_failures.c.ip, ip[:64]),
+        ):
+            times = (
+                connection.execute(
+                    sa.select(login_failures.c.at)
+                    .where(column == value, login_failures.c.at > since)
+                    .order_by(login_failures.c.at.desc())
+                    .limit(MAX_FAILURES)
+                )
+                .scalars()
+                .all()
+            )
             if len(times) >= MAX_FAILURES:
                 # Allowed again when the oldest of the last MAX_FAILURES leaves the window.
                 waits.append(int(min(times) + FAILURE_WINDOW - now) + 1)
@@ -147,14 +159,17 @@ def seconds_until_allowed(engine: Engine, username: str, ip: str,
 def record_failure(engine: Engine, username: str, ip: str, now: float | None = None) -> None:
     now = time.time() if now is None else now
     with engine.begin() as connection:
-        connection.execute(login_failures.delete().where(
-            login_failures.c.at < now - 2 * FAILURE_WINDOW))
-        connection.execute(login_failures.insert().values(
-            username=username.lower()[:255], ip=ip[:64], at=now))
+        connection.execute(
+            login_failures.delete().where(login_failures.c.at < now - 2 * FAILURE_WINDOW)
+        )
+        connection.execute(
+            login_failures.insert().values(username=username.lower()[:255], ip=ip[:64], at=now)
+        )
 
 
-def authenticate(engine: Engine, username: str, password: str,
-                 now: float | None = None) -> User | None:
+def authenticate(
+    engine: Engine, username: str, password: str, now: float | None = None
+) -> User | None:
     """The user if the password is right, else None (same work whether or not the
     account exists). Rehashes on login when argon2's parameters have changed."""
     with engine.connect() as connection:
@@ -172,12 +187,14 @@ def authenticate(engine: Engine, username: str, password: str,
         values["password_hash"] = _hasher.hash(password)
     with engine.begin() as connection:
         connection.execute(users.update().where(users.c.id == row.id).values(**values))
-        connection.execute(login_failures.delete().where(
-            login_failures.c.username == username.lower()))
+        connection.execute(
+            login_failures.delete().where(login_failures.c.username == username.lower())
+        )
     return _user(row)
 
 
 # --- sessions ---------------------------------------------------------------------------------
+
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -193,10 +210,15 @@ def start_session(engine: Engine, user: User, now: float | None = None) -> str:
     token = secrets.token_urlsafe(32)
     with engine.begin() as connection:
         connection.execute(sessions.delete().where(sessions.c.expires_at < now))
-        connection.execute(sessions.insert().values(
-            token_hash=_token_hash(token), username=user.username, csrf_token=new_csrf_token(),
-            created_at=now, expires_at=now + SESSION_SECONDS,
-        ))
+        connection.execute(
+            sessions.insert().values(
+                token_hash=_token_hash(token),
+                username=user.username,
+                csrf_token=new_csrf_token(),
+                created_at=now,
+                expires_at=now + SESSION_SECONDS,
+            )
+        )
     return token
 
 
@@ -207,8 +229,7 @@ def session_for(engine: Engine, token: str | None, now: float | None = None) -> 
         return None
     now = time.time() if now is None else now
     query = (
-        sa.select(sessions.c.username, sessions.c.csrf_token, sessions.c.expires_at,
-                  users.c.role)
+        sa.select(sessions.c.username, sessions.c.csrf_token, sessions.c.expires_at, users.c.role)
         .join(users, users.c.username == sessions.c.username)
         .where(sessions.c.token_hash == _token_hash(token), sessions.c.expires_at > now)
     )

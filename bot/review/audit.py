@@ -46,19 +46,31 @@ class Entry:
     detail: str | None
 
 
-def log(engine: Engine, username: str, action: str, target: str | None = None,
-        detail: dict[str, Any] | str | None = None, now: float | None = None) -> None:
+def log(
+    engine: Engine,
+    username: str,
+    action: str,
+    target: str | None = None,
+    detail: dict[str, Any] | str | None = None,
+    now: float | None = None,
+) -> None:
     if isinstance(detail, dict):
         detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
     with engine.begin() as connection:
-        connection.execute(audit.insert().values(
-            at=time.time() if now is None else now, username=username[:64], action=action,
-            target=None if target is None else target[:255], detail=detail,
-        ))
+        connection.execute(
+            audit.insert().values(
+                at=time.time() if now is None else now,
+                username=username[:64],
+                action=action,
+                target=None if target is None else target[:255],
+                detail=detail,
+            )
+        )
 
 
-def entries(engine: Engine, page: int = 1, username: str | None = None,
-            action: str | None = None) -> tuple[list[Entry], bool]:
+def entries(
+    engine: Engine, page: int = 1, username: str | None = None, action: str | None = None
+) -> tuple[list[Entry], bool]:
     """One page of the log, newest first, and whether there is a next page."""
     query = sa.select(audit).order_by(audit.c.id.desc())
     if username:

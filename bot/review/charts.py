@@ -46,16 +46,19 @@ def _nice_max(value: float, percent: bool) -> float:
 
 def _frame(title: str, desc: str, height: int, body: list[str]) -> Markup:
     n = next(_ids)
-    head = (f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-            f'width="100%" preserveAspectRatio="xMinYMin meet" '
-            f'aria-labelledby="chart-{n}-title chart-{n}-desc" xmlns="http://www.w3.org/2000/svg">'
-            f'<title id="chart-{n}-title">{escape(title)}</title>'
-            f'<desc id="chart-{n}-desc">{escape(desc)}</desc>')
+    head = (
+        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'aria-labelledby="chart-{n}-title chart-{n}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="chart-{n}-title">{escape(title)}</title>'
+        f'<desc id="chart-{n}-desc">{escape(desc)}</desc>'
+    )
     return Markup(head + "".join(body) + "</svg>")
 
 
-def bar_chart(title: str, desc: str, items: Sequence[tuple[str, float]],
-              percent: bool = False) -> Markup:
+def bar_chart(
+    title: str, desc: str, items: Sequence[tuple[str, float]], percent: bool = False
+) -> Markup:
     """Horizontal bars, one per (label, value), in the order given."""
     label_width = 230
     top = 6
@@ -78,8 +81,9 @@ def bar_chart(title: str, desc: str, items: Sequence[tuple[str, float]],
     return _frame(title, desc, height, body)
 
 
-def line_chart(title: str, desc: str, labels: Sequence[str], series: Sequence[Series],
-               percent: bool = False) -> Markup:
+def line_chart(
+    title: str, desc: str, labels: Sequence[str], series: Sequence[Series], percent: bool = False
+) -> Markup:
     """One line per series over the x labels (days); None values leave a gap."""
     left, right, top, bottom = 56, 16, 14, 34
     height = 240
@@ -97,15 +101,19 @@ def line_chart(title: str, desc: str, labels: Sequence[str], series: Sequence[Se
     body: list[str] = []
     for step in range(5):  # grid and y axis labels
         v = top_value * step / 4
-        body.append(f'<line class="grid" x1="{left}" x2="{WIDTH - right}" '
-                    f'y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
-                    f'<text class="axis" x="{left - 6}" y="{y(v) + 4:.1f}" '
-                    f'text-anchor="end">{_number(v, percent)}</text>')
+        body.append(
+            f'<line class="grid" x1="{left}" x2="{WIDTH - right}" '
+            f'y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
+            f'<text class="axis" x="{left - 6}" y="{y(v) + 4:.1f}" '
+            f'text-anchor="end">{_number(v, percent)}</text>'
+        )
     every = max(1, len(labels) // 8)
     for i, label in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:
-            body.append(f'<text class="axis" x="{x(i):.1f}" y="{height - 12}" '
-                        f'text-anchor="middle">{escape(label)}</text>')
+            body.append(
+                f'<text class="axis" x="{x(i):.1f}" y="{height - 12}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
     for s in series:
         points: list[list[str]] = [[]]
         for i, v in enumerate(s.values):

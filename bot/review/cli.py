@@ -86,8 +86,10 @@ def users(args: argparse.Namespace) -> int:
         return 0
     print(f"{'name':24} {'role':9} {'created':17} last login")
     for user in found:
-        print(f"{user.username:24} {user.role:9} {_when(user.created_at):17} "
-              f"{_when(user.last_login_at)}")
+        print(
+            f"{user.username:24} {user.role:9} {_when(user.created_at):17} "
+            f"{_when(user.last_login_at)}"
+        )
     return 0
 
 
@@ -107,11 +109,13 @@ def export_nlu(args: argparse.Namespace) -> int:
     ran_by = runner_name("bot export-nlu")[:64]
     export = nlu_yaml(reviews.confirmed(engine), domain_intents(), training_texts(), ran_by)
     _write(export.text, args.out)
-    audit.log(engine, ran_by, audit.EXPORT_NLU, args.out or "stdout",
-              {"examples": export.examples})
-    print(f"{export.examples} examples{' to ' + args.out if args.out else ''}; left out "
-          f"{export.skipped_known} already in data/nlu/ and {export.skipped_invalid} with an "
-          f"intent no longer in domain.yml.", file=sys.stderr)
+    audit.log(engine, ran_by, audit.EXPORT_NLU, args.out or "stdout", {"examples": export.examples})
+    print(
+        f"{export.examples} examples{' to ' + args.out if args.out else ''}; left out "
+        f"{export.skipped_known} already in data/nlu/ and {export.skipped_invalid} with an "
+        f"intent no longer in domain.yml.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -123,13 +127,12 @@ def export_tests(args: argparse.Namespace) -> int:
     if isinstance(engine, int):
         return engine
     ran_by = runner_name("bot export-tests")[:64]
-    export = tests_yaml(reviews.confirmed(engine), domain_intents(), load_catalog().ids(),
-                        ran_by)
+    export = tests_yaml(reviews.confirmed(engine), domain_intents(), load_catalog().ids(), ran_by)
     _write(export.text, args.out)
-    audit.log(engine, ran_by, audit.EXPORT_TESTS, args.out or "stdout",
-              {"examples": export.examples})
-    print(f"{export.examples} test cases{' to ' + args.out if args.out else ''}.",
-          file=sys.stderr)
+    audit.log(
+        engine, ran_by, audit.EXPORT_TESTS, args.out or "stdout", {"examples": export.examples}
+    )
+    print(f"{export.examples} test cases{' to ' + args.out if args.out else ''}.", file=sys.stderr)
     return 0
 
 
@@ -138,7 +141,8 @@ def add_review_commands(commands: argparse._SubParsersAction) -> None:
     users_parser = commands.add_parser("users", help="staff accounts of the review tool")
     users_commands = users_parser.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser(
-        "add", help="add a staff account; the password is asked for (or read from stdin)")
+        "add", help="add a staff account; the password is asked for (or read from stdin)"
+    )
     add.add_argument("name")
     add.add_argument("--role", choices=accounts.ROLES, required=True)
     users_commands.add_parser("list", help="list the staff accounts")
@@ -146,10 +150,12 @@ def add_review_commands(commands: argparse._SubParsersAction) -> None:
     remove.add_argument("name")
     users_parser.set_defaults(func=users)
     nlu = commands.add_parser(
-        "export-nlu", help="confirmed NLU-inbox examples as Rasa NLU YAML (data/nlu format)")
+        "export-nlu", help="confirmed NLU-inbox examples as Rasa NLU YAML (data/nlu format)"
+    )
     nlu.add_argument("--out", help="file to write (default: standard output)")
     nlu.set_defaults(func=export_nlu)
     tests = commands.add_parser(
-        "export-tests", help="confirmed NLU-inbox examples as NLU test cases, services marked")
+        "export-tests", help="confirmed NLU-inbox examples as NLU test cases, services marked"
+    )
     tests.add_argument("--out", help="file to write (default: standard output)")
     tests.set_defaults(func=export_tests)

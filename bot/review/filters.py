@@ -106,15 +106,22 @@ class Filters:
             out["fran"] = self.date_from.isoformat()
         if self.date_to:
             out["till"] = self.date_to.isoformat()
-        for name, value in (("intent", self.intent), ("tjanst", self.service),
-                            ("tagg", self.tag), ("sok", self.search),
-                            ("granskad", self.reviewed)):
+        for name, value in (
+            ("intent", self.intent),
+            ("tjanst", self.service),
+            ("tagg", self.tag),
+            ("sok", self.search),
+            ("granskad", self.reviewed),
+        ):
             if value:
                 out[name] = value
         if self.below is not None:
             out["under"] = f"{self.below:g}"
-        for name, flag in (("fallback", self.fallback), ("handoff", self.handoff),
-                           ("tumme_ner", self.thumbs_down)):
+        for name, flag in (
+            ("fallback", self.fallback),
+            ("handoff", self.handoff),
+            ("tumme_ner", self.thumbs_down),
+        ):
             if flag:
                 out[name] = YES
         return out

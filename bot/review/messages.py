@@ -88,8 +88,7 @@ def understanding(data: dict[str, Any]) -> Understanding:
     ranking = [
         (r["name"], _float(r.get("confidence")) or 0.0)
         for r in parse.get("intent_ranking") or []
-        if isinstance(r, dict) and isinstance(r.get("name"), str)
-        and r["name"] != FALLBACK_INTENT
+        if isinstance(r, dict) and isinstance(r.get("name"), str) and r["name"] != FALLBACK_INTENT
     ]
     if intent == FALLBACK_INTENT:
         confidence = ranking[0][1] if ranking else None
@@ -115,11 +114,16 @@ class BotMessage:
 def bot_message(data: dict[str, Any]) -> BotMessage:
     extra = data.get("data") if isinstance(data.get("data"), dict) else {}
     buttons = [
-        str(b.get("title")) for b in extra.get("buttons") or []
+        str(b.get("title"))
+        for b in extra.get("buttons") or []
         if isinstance(b, dict) and b.get("title") is not None
     ]
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     response = metadata.get("utter_action")
     text = data.get("text") if isinstance(data.get("text"), str) else None
-    return BotMessage(text, buttons, response if isinstance(response, str) else None,
-                      isinstance(extra.get("custom"), dict))
+    return BotMessage(
+        text,
+        buttons,
+        response if isinstance(response, str) else None,
+        isinstance(extra.get("custom"), dict),
+    )

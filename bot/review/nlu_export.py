@@ -99,8 +99,13 @@ def _render(blocks: dict[str, list[str]], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def nlu_yaml(verdicts: Iterable[Verdict], intents: list[str], known: set[str],
-             exported_by: str = "", now: datetime | None = None) -> Export:
+def nlu_yaml(
+    verdicts: Iterable[Verdict],
+    intents: list[str],
+    known: set[str],
+    exported_by: str = "",
+    now: datetime | None = None,
+) -> Export:
     blocks: dict[str, list[str]] = {}
     skipped_known = skipped_invalid = 0
     for verdict in _latest(verdicts):
@@ -113,8 +118,10 @@ def nlu_yaml(verdicts: Iterable[Verdict], intents: list[str], known: set[str],
             continue
         blocks.setdefault(verdict.intent, []).append(text)
     count = sum(len(v) for v in blocks.values())
-    header = (f"NLU examples confirmed in the review tool (/granska), {_exported(exported_by, now)}"
-              f".\n{count} examples; merge each block into data/nlu/<topic>.yml.")
+    header = (
+        f"NLU examples confirmed in the review tool (/granska), {_exported(exported_by, now)}"
+        f".\n{count} examples; merge each block into data/nlu/<topic>.yml."
+    )
     return Export(_render(blocks, header), count, skipped_known, skipped_invalid)
 
 
@@ -124,14 +131,19 @@ def annotate(text: str, service: str | None, matcher: ServiceMatcher) -> str:
         return text
     for match in matcher.find(text):
         if match.entity == KNOWN and match.value == service:
-            words = text[match.start:match.end]
+            words = text[match.start : match.end]
             mark = f'[{words}]{{"entity": "{SERVICE_ENTITY}", "value": "{service}"}}'
-            return text[:match.start] + mark + text[match.end:]
+            return text[: match.start] + mark + text[match.end :]
     return text
 
 
-def tests_yaml(verdicts: Iterable[Verdict], intents: list[str], services: list[str],
-               exported_by: str = "", now: datetime | None = None) -> Export:
+def tests_yaml(
+    verdicts: Iterable[Verdict],
+    intents: list[str],
+    services: list[str],
+    exported_by: str = "",
+    now: datetime | None = None,
+) -> Export:
     blocks: dict[str, list[str]] = {}
     skipped_invalid = 0
     matcher = ServiceMatcher(default_store().get())
@@ -143,7 +155,9 @@ def tests_yaml(verdicts: Iterable[Verdict], intents: list[str], services: list[s
         service = verdict.service if verdict.service in services else None
         blocks.setdefault(verdict.intent, []).append(annotate(text, service, matcher))
     count = sum(len(v) for v in blocks.values())
-    header = (f"NLU test cases confirmed in the review tool (/granska), "
-              f"{_exported(exported_by, now)}.\n{count} cases, the format of "
-              f"tests/data/nlu_holdout.yml: rasa test nlu --nlu FILE, or bench.nlu_evaluation.")
+    header = (
+        f"NLU test cases confirmed in the review tool (/granska), "
+        f"{_exported(exported_by, now)}.\n{count} cases, the format of "
+        f"tests/data/nlu_holdout.yml: rasa test nlu --nlu FILE, or bench.nlu_evaluation."
+    )
     return Export(_render(blocks, header), count, 0, skipped_invalid)

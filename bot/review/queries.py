@@ -39,8 +39,8 @@ SENDER_CHUNK = 500  # sender ids per IN (...) list
 SMALL_SET = 5_000  # conversations a tag/reviewed/thumbs-down filter reads one by one
 
 
-
 # --- SQL helpers, per dialect --------------------------------------------------------------
+
 
 def is_postgres(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "postgresql"
@@ -57,12 +57,12 @@ def json_text(engine: Engine, column: ColumnElement, path: Sequence[str | int]) 
     """The value at `path` in a JSON text column (SQL NULL if absent)."""
     if is_postgres(engine):
         return sa.cast(column, postgresql.JSON).op("#>>")(
-            sa.literal("{" + ",".join(str(p) for p in path) + "}"))
+            sa.literal("{" + ",".join(str(p) for p in path) + "}")
+        )
     return sa.func.json_extract(column, _sqlite_path(path))
 
 
-def json_number(engine: Engine, column: ColumnElement,
-                path: Sequence[str | int]) -> ColumnElement:
+def json_number(engine: Engine, column: ColumnElement, path: Sequence[str | int]) -> ColumnElement:
     return sa.cast(json_text(engine, column, path), sa.Float)
 
 
@@ -70,12 +70,16 @@ def has_entity(engine: Engine, column: ColumnElement, entity: str, value: str) -
     """The user event's parse_data has entity `entity` with exactly `value`."""
     if is_postgres(engine):
         needle = json.dumps([{"entity": entity, "value": value}])
-        return sa.cast(column, postgresql.JSONB).op("#>")(
-            sa.literal("{parse_data,entities}")
-        ).op("@>")(sa.cast(sa.literal(needle), postgresql.JSONB))
+        return (
+            sa.cast(column, postgresql.JSONB)
+            .op("#>")(sa.literal("{parse_data,entities}"))
+            .op("@>")(sa.cast(sa.literal(needle), postgresql.JSONB))
+        )
     found = sa.func.json_each(column, "$.parse_data.entities").table_valued("value").alias("ent")
     return sa.exists(
-        sa.select(sa.literal(1)).select_from(found).where(
+        sa.select(sa.literal(1))
+        .select_from(found)
+        .where(
             sa.func.json_extract(found.c.value, "$.entity") == entity,
             sa.func.json_extract(found.c.value, "$.value") == value,
         )
@@ -108,8 +112,10 @@ def raw_json_contains(column: ColumnElement, value: str, quoted: bool = False) -
 def classifier_confidence(engine: Engine, e: Any) -> ColumnElement:
     """The classifier's confidence in its best intent (see messages.Understanding)."""
     return sa.case(
-        (e.c.intent_name == m.FALLBACK_INTENT,
-         json_number(engine, e.c.data, ("parse_data", "intent_ranking", 1, "confidence"))),
+        (
+            e.c.intent_name == m.FALLBACK_INTENT,
+            json_number(engine, e.c.data, ("parse_data", "intent_ranking", 1, "confidence")),
+        ),
         else_=json_number(engine, e.c.data, ("parse_data", "intent", "confidence")),
     )
 
@@ -131,7 +137,7 @@ def feedback_exists(engine: Engine) -> bool:
 
 def _chunks(items: Sequence[str], size: int = SENDER_CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def search_variants(text: str, postgres: bool = False) -> list[str]:
@@ -150,6 +156,7 @@ def search_matches(data: str | None, text: str) -> bool:
 
 
 # --- the newest-first scan -------------------------------------------------------------------
+
 
 def stream_user_messages(
     engine: Engine,
@@ -179,8 +186,11 @@ def stream_user_messages(
             lower = None
             if window_number < WINDOWS:
                 lower = connection.execute(
-                    sa.select(e.c.timestamp).where(*user, *bound)
-                    .order_by(e.c.timestamp.desc()).offset(scan - 1).limit(1)
+                    sa.select(e.c.timestamp)
+                    .where(*user, *bound)
+                    .order_by(e.c.timestamp.desc())
+                    .offset(scan - 1)
+                    .limit(1)
                 ).scalar()
             last = lower is None or (oldest is not None and lower <= oldest)
             if last:
@@ -200,8 +210,9 @@ def stream_user_messages(
             scan *= 4
 
 
-def list_conditions(engine: Engine, filters: Filters,
-                    sender_sets: bool = True) -> list[ColumnElement]:
+def list_conditions(
+    engine: Engine, filters: Filters, sender_sets: bool = True
+) -> list[ColumnElement]:
     """SQL conditions on a user-message row of `events` for the list's filters; without
     the conditions on small sets of conversations (tag, reviewed, thumbs down) if not
     `sender_sets` (the caller then reads those conversations directly)."""
@@ -222,19 +233,36 @@ def list_conditions(engine: Engine, filters: Filters,
     if filters.below is not None:
         conditions.append(classifier_confidence(engine, e) < filters.below)
     if filters.search:
-        conditions.append(sa.or_(*(raw_json_contains(e.c.data, variant)
-                                   for variant in search_variants(filters.search, postgres))))
+        conditions.append(
+            sa.or_(
+                *(
+                    raw_json_contains(e.c.data, variant)
+                    for variant in search_variants(filters.search, postgres)
+                )
+            )
+        )
     # Only user events have an intent_name, so these need no type_name (which would
     # tempt SQLite to the type index instead of the sender index).
     if filters.fallback:
-        conditions.append(sa.exists(sa.select(x.c.id).where(
-            x.c.sender_id == e.c.sender_id,
-            sa.or_(x.c.intent_name == m.FALLBACK_INTENT,
-                   x.c.action_name.in_(m.FALLBACK_ACTIONS)),
-        )))
+        conditions.append(
+            sa.exists(
+                sa.select(x.c.id).where(
+                    x.c.sender_id == e.c.sender_id,
+                    sa.or_(
+                        x.c.intent_name == m.FALLBACK_INTENT,
+                        x.c.action_name.in_(m.FALLBACK_ACTIONS),
+                    ),
+                )
+            )
+        )
     if filters.handoff:
-        conditions.append(sa.exists(sa.select(x.c.id).where(
-            x.c.sender_id == e.c.sender_id, x.c.intent_name == m.HANDOFF_INTENT)))
+        conditions.append(
+            sa.exists(
+                sa.select(x.c.id).where(
+                    x.c.sender_id == e.c.sender_id, x.c.intent_name == m.HANDOFF_INTENT
+                )
+            )
+        )
     if filters.reviewed == NO:
         conditions.append(e.c.sender_id.not_in(sa.select(marks.c.sender_id)))
     if sender_sets:
@@ -271,24 +299,34 @@ def _selected_senders(engine: Engine, filters: Filters) -> set[str] | None:
     return selected
 
 
-def _rows_of(engine: Engine, senders: set[str], conditions: list[ColumnElement],
-             columns: Sequence[ColumnElement]) -> list[Row]:
+def _rows_of(
+    engine: Engine,
+    senders: set[str],
+    conditions: list[ColumnElement],
+    columns: Sequence[ColumnElement],
+) -> list[Row]:
     """The user messages of a few conversations passing `conditions`, newest first."""
     e = events
     rows: list[Row] = []
     with engine.connect() as connection:
         for chunk in _chunks(sorted(senders)):
-            rows.extend(connection.execute(
-                sa.select(e.c.id, e.c.sender_id, e.c.timestamp, *columns).where(
-                    e.c.sender_id.in_(chunk), unindexed(e.c.type_name) == m.USER,
-                    e.c.timestamp.isnot(None), *conditions)
-            ).all())
+            rows.extend(
+                connection.execute(
+                    sa.select(e.c.id, e.c.sender_id, e.c.timestamp, *columns).where(
+                        e.c.sender_id.in_(chunk),
+                        unindexed(e.c.type_name) == m.USER,
+                        e.c.timestamp.isnot(None),
+                        *conditions,
+                    )
+                ).all()
+            )
     rows.sort(key=lambda r: (r.timestamp, r.id), reverse=True)
     return rows
 
 
-def matching_senders(engine: Engine, filters: Filters, skip: int = 0,
-                     limit: int | None = None) -> list[str]:
+def matching_senders(
+    engine: Engine, filters: Filters, skip: int = 0, limit: int | None = None
+) -> list[str]:
     """Conversations passing the filters, newest matching message first."""
     columns: list[ColumnElement] = []
     accept = None
@@ -302,12 +340,16 @@ def matching_senders(engine: Engine, filters: Filters, skip: int = 0,
     selected = _selected_senders(engine, filters)
     if selected is not None:
         conditions = list_conditions(engine, filters, sender_sets=False)
-        rows: Iterator[Row] = (r for r in _rows_of(engine, selected, conditions, columns)
-                               if accept is None or accept(r))
+        rows: Iterator[Row] = (
+            r
+            for r in _rows_of(engine, selected, conditions, columns)
+            if accept is None or accept(r)
+        )
     else:
         start, end = filters.time_range
-        rows = stream_user_messages(engine, list_conditions(engine, filters), columns, accept,
-                                    newest=end, oldest=start)
+        rows = stream_user_messages(
+            engine, list_conditions(engine, filters), columns, accept, newest=end, oldest=start
+        )
     seen: set[str] = set()
     found: list[str] = []
     for row in rows:
@@ -323,6 +365,7 @@ def matching_senders(engine: Engine, filters: Filters, skip: int = 0,
 
 
 # --- list rows ----------------------------------------------------------------------------------
+
 
 @dataclass
 class ConversationRow:
@@ -363,17 +406,27 @@ def conversation_rows(engine: Engine, sender_ids: Sequence[str]) -> list[Convers
     with engine.connect() as connection:
         for chunk in _chunks(list(rows)):
             result = connection.execute(
-                sa.select(e.c.sender_id, e.c.type_name, e.c.timestamp, e.c.intent_name,
-                          e.c.action_name, e.c.data)
-                .where(e.c.sender_id.in_(chunk),
-                       sa.or_(unindexed(e.c.type_name) == m.USER,
-                              e.c.action_name.in_(m.FALLBACK_ACTIONS)))
+                sa.select(
+                    e.c.sender_id,
+                    e.c.type_name,
+                    e.c.timestamp,
+                    e.c.intent_name,
+                    e.c.action_name,
+                    e.c.data,
+                )
+                .where(
+                    e.c.sender_id.in_(chunk),
+                    sa.or_(
+                        unindexed(e.c.type_name) == m.USER, e.c.action_name.in_(m.FALLBACK_ACTIONS)
+                    ),
+                )
                 .order_by(e.c.id)
             )
             for event in result:
                 _add_event(rows[event.sender_id], event)
             for sender, tag in connection.execute(
-                sa.select(tags.c.sender_id, tags.c.tag).where(tags.c.sender_id.in_(chunk))
+                sa.select(tags.c.sender_id, tags.c.tag)
+                .where(tags.c.sender_id.in_(chunk))
                 .order_by(tags.c.tag)
             ):
                 rows[sender].tags.append(tag)
@@ -409,23 +462,26 @@ def _add_event(row: ConversationRow, event: Row) -> None:
     for service in said.services:
         if service not in row.services:
             row.services.append(service)
-    if said.confidence is not None and (row.lowest_confidence is None
-                                        or said.confidence < row.lowest_confidence):
+    if said.confidence is not None and (
+        row.lowest_confidence is None or said.confidence < row.lowest_confidence
+    ):
         row.lowest_confidence = said.confidence
     row.fallback = row.fallback or said.fell_back
     row.handoff = row.handoff or said.intent == m.HANDOFF_INTENT
 
 
-def list_page(engine: Engine, filters: Filters, number: int = 1,
-              page_size: int = PAGE_SIZE) -> Page:
+def list_page(
+    engine: Engine, filters: Filters, number: int = 1, page_size: int = PAGE_SIZE
+) -> Page:
     number = max(1, number)
-    senders = matching_senders(engine, filters, skip=(number - 1) * page_size,
-                               limit=page_size + 1)
-    return Page(conversation_rows(engine, senders[:page_size]), number,
-                len(senders) > page_size, page_size)
+    senders = matching_senders(engine, filters, skip=(number - 1) * page_size, limit=page_size + 1)
+    return Page(
+        conversation_rows(engine, senders[:page_size]), number, len(senders) > page_size, page_size
+    )
 
 
 # --- one conversation ----------------------------------------------------------------------------
+
 
 @dataclass
 class Note:
@@ -474,30 +530,42 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
     with engine.connect() as connection:
         rows = connection.execute(
             sa.select(e.c.id, e.c.type_name, e.c.timestamp, e.c.action_name, e.c.data)
-            .where(e.c.sender_id == sender_id,
-                   unindexed(e.c.type_name).in_((m.USER, m.BOT, m.ACTION, m.SESSION_STARTED)))
+            .where(
+                e.c.sender_id == sender_id,
+                unindexed(e.c.type_name).in_((m.USER, m.BOT, m.ACTION, m.SESSION_STARTED)),
+            )
             .order_by(e.c.id)
         ).all()
         if not rows:
             return None
-        tag_list = connection.execute(
-            sa.select(tags.c.tag).where(tags.c.sender_id == sender_id).order_by(tags.c.tag)
-        ).scalars().all()
+        tag_list = (
+            connection.execute(
+                sa.select(tags.c.tag).where(tags.c.sender_id == sender_id).order_by(tags.c.tag)
+            )
+            .scalars()
+            .all()
+        )
         note_rows = connection.execute(
             sa.select(notes).where(notes.c.sender_id == sender_id).order_by(notes.c.id)
         ).all()
-        mark = connection.execute(
-            sa.select(marks).where(marks.c.sender_id == sender_id)).first()
+        mark = connection.execute(sa.select(marks).where(marks.c.sender_id == sender_id)).first()
         verdict_rows = connection.execute(
-            sa.select(nlu_verdicts.c.event_id, nlu_verdicts.c.status, nlu_verdicts.c.intent,
-                      nlu_verdicts.c.service)
-            .where(nlu_verdicts.c.sender_id == sender_id)
+            sa.select(
+                nlu_verdicts.c.event_id,
+                nlu_verdicts.c.status,
+                nlu_verdicts.c.intent,
+                nlu_verdicts.c.service,
+            ).where(nlu_verdicts.c.sender_id == sender_id)
         ).all()
         ratings: dict[int, str] = {}
         if feedback_exists(engine):
-            ratings = dict(connection.execute(
-                sa.select(feedback.c.message_index, feedback.c.rating)
-                .where(feedback.c.sender_id == sender_id)).all())
+            ratings = dict(
+                connection.execute(
+                    sa.select(feedback.c.message_index, feedback.c.rating).where(
+                        feedback.c.sender_id == sender_id
+                    )
+                ).all()
+            )
 
     lines: list[Line] = []
     turn = 0
@@ -506,8 +574,7 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
         data = m.load(row.data)
         if row.type_name == m.USER:
             turn += 1
-            lines.append(Line(row.id, m.USER, row.timestamp, turn,
-                              said=m.understanding(data)))
+            lines.append(Line(row.id, m.USER, row.timestamp, turn, said=m.understanding(data)))
         elif row.type_name == m.BOT:
             line = Line(row.id, m.BOT, row.timestamp, turn, bot=m.bot_message(data))
             if turn in ratings and turn not in rated_turns:
@@ -516,8 +583,7 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
             lines.append(line)
         elif row.type_name == m.ACTION:
             if row.action_name and row.action_name != m.ACTION_LISTEN:
-                lines.append(Line(row.id, m.ACTION, row.timestamp, turn,
-                                  action=row.action_name))
+                lines.append(Line(row.id, m.ACTION, row.timestamp, turn, action=row.action_name))
         else:
             lines.append(Line(row.id, m.SESSION_STARTED, row.timestamp, turn))
     by_event = {line.event_id: line for line in lines}
@@ -529,9 +595,13 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
         else:
             general.append(note)
     return Transcript(
-        sender_id=sender_id, lines=lines, tags=list(tag_list), notes=general,
+        sender_id=sender_id,
+        lines=lines,
+        tags=list(tag_list),
+        notes=general,
         reviewed_by=mark.reviewed_by if mark else None,
-        reviewed_at=mark.reviewed_at if mark else None, ratings=ratings,
+        reviewed_at=mark.reviewed_at if mark else None,
+        ratings=ratings,
         verdicts={r.event_id: (r.status, r.intent, r.service) for r in verdict_rows},
     )
 
@@ -569,35 +639,49 @@ def _down_rated(engine: Engine) -> set[tuple[str, int]]:
     if not feedback_exists(engine):
         return set()
     with engine.connect() as connection:
-        return {(s, i) for s, i in connection.execute(
-            sa.select(feedback.c.sender_id, feedback.c.message_index)
-            .where(feedback.c.rating == DOWN))}
+        return {
+            (s, i)
+            for s, i in connection.execute(
+                sa.select(feedback.c.sender_id, feedback.c.message_index).where(
+                    feedback.c.rating == DOWN
+                )
+            )
+        }
 
 
-def inbox(engine: Engine, threshold: float, number: int = 1,
-          page_size: int = INBOX_PAGE_SIZE) -> tuple[list[InboxItem], bool]:
+def inbox(
+    engine: Engine, threshold: float, number: int = 1, page_size: int = INBOX_PAGE_SIZE
+) -> tuple[list[InboxItem], bool]:
     """User messages the bot was unsure of (fallback, confidence below `threshold`) or
     whose answer got a thumbs down, not yet decided, newest first; and whether there is
     a next page."""
     e = events
     down = _down_rated(engine)
     down_senders = {sender for sender, _ in down}
-    unsure = sa.or_(e.c.intent_name == m.FALLBACK_INTENT,
-                    classifier_confidence(engine, e) < threshold)
+    unsure = sa.or_(
+        e.c.intent_name == m.FALLBACK_INTENT, classifier_confidence(engine, e) < threshold
+    )
     candidate = unsure
     if down_senders:
-        candidate = sa.or_(unsure, e.c.sender_id.in_(
-            sa.select(feedback.c.sender_id).where(feedback.c.rating == DOWN)))
+        candidate = sa.or_(
+            unsure,
+            e.c.sender_id.in_(sa.select(feedback.c.sender_id).where(feedback.c.rating == DOWN)),
+        )
     conditions = [candidate, e.c.id.not_in(sa.select(nlu_verdicts.c.event_id))]
     turns: dict[str, dict[int, int]] = {}
 
     def turn_of(sender: str, event_id: int) -> int:
         if sender not in turns:
             with engine.connect() as connection:
-                ids = connection.execute(
-                    sa.select(e.c.id).where(e.c.sender_id == sender,
-                                            unindexed(e.c.type_name) == m.USER)
-                    .order_by(e.c.id)).scalars().all()
+                ids = (
+                    connection.execute(
+                        sa.select(e.c.id)
+                        .where(e.c.sender_id == sender, unindexed(e.c.type_name) == m.USER)
+                        .order_by(e.c.id)
+                    )
+                    .scalars()
+                    .all()
+                )
             turns[sender] = {event: n for n, event in enumerate(ids, start=1)}
         return turns[sender].get(event_id, 0)
 
@@ -610,8 +694,10 @@ def inbox(engine: Engine, threshold: float, number: int = 1,
             reasons.append(FELL_BACK)
         if said.confidence is not None and said.confidence < threshold:
             reasons.append(LOW_CONFIDENCE)
-        if row.sender_id in down_senders and (row.sender_id,
-                                              turn_of(row.sender_id, row.id)) in down:
+        if (
+            row.sender_id in down_senders
+            and (row.sender_id, turn_of(row.sender_id, row.id)) in down
+        ):
             reasons.append(THUMBS_DOWN)
         if not reasons:
             continue
@@ -625,6 +711,7 @@ def inbox(engine: Engine, threshold: float, number: int = 1,
 
 
 # --- CSV export ----------------------------------------------------------------------------------
+
 
 def transcript_rows(engine: Engine, sender_ids: Sequence[str]) -> Iterator[dict[str, Any]]:
     """One dict per user or bot message of these conversations (for the CSV export)."""
@@ -641,12 +728,25 @@ def transcript_rows(engine: Engine, sender_ids: Sequence[str]) -> Iterator[dict[
                 data = m.load(row.data)
                 if row.type_name == m.USER:
                     said = m.understanding(data)
-                    yield {"sender_id": row.sender_id, "event_id": row.id,
-                           "timestamp": row.timestamp, "role": m.USER, "text": said.text,
-                           "intent": said.intent or "", "confidence": said.confidence,
-                           "services": " ".join(said.services)}
+                    yield {
+                        "sender_id": row.sender_id,
+                        "event_id": row.id,
+                        "timestamp": row.timestamp,
+                        "role": m.USER,
+                        "text": said.text,
+                        "intent": said.intent or "",
+                        "confidence": said.confidence,
+                        "services": " ".join(said.services),
+                    }
                 else:
                     bot = m.bot_message(data)
-                    yield {"sender_id": row.sender_id, "event_id": row.id,
-                           "timestamp": row.timestamp, "role": m.BOT, "text": bot.text or "",
-                           "intent": "", "confidence": None, "services": ""}
+                    yield {
+                        "sender_id": row.sender_id,
+                        "event_id": row.id,
+                        "timestamp": row.timestamp,
+                        "role": m.BOT,
+                        "text": bot.text or "",
+                        "intent": "",
+                        "confidence": None,
+                        "services": "",
+                    }

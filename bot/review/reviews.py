@@ -35,46 +35,62 @@ def clean_tag(tag: str) -> str:
 def add_tag(engine: Engine, sender_id: str, tag: str, username: str) -> str:
     tag = clean_tag(tag)
     with engine.begin() as connection:
-        exists = connection.execute(sa.select(tags.c.id).where(
-            tags.c.sender_id == sender_id, tags.c.tag == tag)).first()
+        exists = connection.execute(
+            sa.select(tags.c.id).where(tags.c.sender_id == sender_id, tags.c.tag == tag)
+        ).first()
         if not exists:
-            connection.execute(tags.insert().values(
-                sender_id=sender_id, tag=tag, created_by=username, created_at=time.time()))
+            connection.execute(
+                tags.insert().values(
+                    sender_id=sender_id, tag=tag, created_by=username, created_at=time.time()
+                )
+            )
     return tag
 
 
 def remove_tag(engine: Engine, sender_id: str, tag: str) -> bool:
     with engine.begin() as connection:
-        result = connection.execute(tags.delete().where(
-            tags.c.sender_id == sender_id, tags.c.tag == tag))
+        result = connection.execute(
+            tags.delete().where(tags.c.sender_id == sender_id, tags.c.tag == tag)
+        )
     return result.rowcount > 0
 
 
 def all_tags(engine: Engine) -> list[str]:
     with engine.connect() as connection:
-        return list(connection.execute(
-            sa.select(tags.c.tag).distinct().order_by(tags.c.tag)).scalars())
+        return list(
+            connection.execute(sa.select(tags.c.tag).distinct().order_by(tags.c.tag)).scalars()
+        )
 
 
-def add_note(engine: Engine, sender_id: str, text: str, username: str,
-             event_id: int | None = None) -> None:
+def add_note(
+    engine: Engine, sender_id: str, text: str, username: str, event_id: int | None = None
+) -> None:
     text = text.strip()
     if not text:
         raise AnnotationError("empty_note")
     if len(text) > MAX_NOTE:
         raise AnnotationError("note_too_long")
     with engine.begin() as connection:
-        connection.execute(notes.insert().values(
-            sender_id=sender_id, event_id=event_id, text=text, created_by=username,
-            created_at=time.time()))
+        connection.execute(
+            notes.insert().values(
+                sender_id=sender_id,
+                event_id=event_id,
+                text=text,
+                created_by=username,
+                created_at=time.time(),
+            )
+        )
 
 
 def set_reviewed(engine: Engine, sender_id: str, username: str, reviewed: bool = True) -> None:
     with engine.begin() as connection:
         connection.execute(marks.delete().where(marks.c.sender_id == sender_id))
         if reviewed:
-            connection.execute(marks.insert().values(
-                sender_id=sender_id, reviewed_by=username, reviewed_at=time.time()))
+            connection.execute(
+                marks.insert().values(
+                    sender_id=sender_id, reviewed_by=username, reviewed_at=time.time()
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -91,10 +107,21 @@ class Verdict:
     decided_at: float
 
 
-def decide(engine: Engine, *, event_id: int, sender_id: str, text: str,
-           predicted_intent: str | None, predicted_confidence: float | None, status: str,
-           intent: str | None, service: str | None, username: str,
-           intents: list[str], services: list[str]) -> Verdict:
+def decide(
+    engine: Engine,
+    *,
+    event_id: int,
+    sender_id: str,
+    text: str,
+    predicted_intent: str | None,
+    predicted_confidence: float | None,
+    status: str,
+    intent: str | None,
+    service: str | None,
+    username: str,
+    intents: list[str],
+    services: list[str],
+) -> Verdict:
     """Record (or replace) the verdict on one user message. A confirmed example needs an
     intent from the domain; a service, if given, must be in the catalog."""
     text = " ".join(text.split())
@@ -109,8 +136,18 @@ def decide(engine: Engine, *, event_id: int, sender_id: str, text: str,
             raise AnnotationError("bad_example")
     else:
         intent = service = None
-    verdict = Verdict(event_id, sender_id, text, predicted_intent, predicted_confidence, status,
-                      intent, service or None, username, time.time())
+    verdict = Verdict(
+        event_id,
+        sender_id,
+        text,
+        predicted_intent,
+        predicted_confidence,
+        status,
+        intent,
+        service or None,
+        username,
+        time.time(),
+    )
     with engine.begin() as connection:
         connection.execute(nlu_verdicts.delete().where(nlu_verdicts.c.event_id == event_id))
         connection.execute(nlu_verdicts.insert().values(**verdict.__dict__))
@@ -121,11 +158,25 @@ def confirmed(engine: Engine) -> list[Verdict]:
     """Every confirmed example, oldest decision first."""
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.select(nlu_verdicts).where(nlu_verdicts.c.status == CONFIRMED)
-            .order_by(nlu_verdicts.c.decided_at, nlu_verdicts.c.id)).all()
-    return [Verdict(r.event_id, r.sender_id, r.text, r.predicted_intent,
-                    r.predicted_confidence, r.status, r.intent, r.service, r.decided_by,
-                    r.decided_at) for r in rows]
+            sa.select(nlu_verdicts)
+            .where(nlu_verdicts.c.status == CONFIRMED)
+            .order_by(nlu_verdicts.c.decided_at, nlu_verdicts.c.id)
+        ).all()
+    return [
+        Verdict(
+            r.event_id,
+            r.sender_id,
+            r.text,
+            r.predicted_intent,
+            r.predicted_confidence,
+            r.status,
+            r.intent,
+            r.service,
+            r.decided_by,
+            r.decided_at,
+        )
+        for r in rows
+    ]
 
 
 def recent_verdicts(engine: Engine, limit: int = 20) -> list[Verdict]:
@@ -133,6 +184,18 @@ def recent_verdicts(engine: Engine, limit: int = 20) -> list[Verdict]:
         rows = connection.execute(
             sa.select(nlu_verdicts).order_by(nlu_verdicts.c.decided_at.desc()).limit(limit)
         ).all()
-    return [Verdict(r.event_id, r.sender_id, r.text, r.predicted_intent,
-                    r.predicted_confidence, r.status, r.intent, r.service, r.decided_by,
-                    r.decided_at) for r in rows]
+    return [
+        Verdict(
+            r.event_id,
+            r.sender_id,
+            r.text,
+            r.predicted_intent,
+            r.predicted_confidence,
+            r.status,
+            r.intent,
+            r.service,
+            r.decided_by,
+            r.decided_at,
+        )
+        for r in rows
+    ]

@@ -40,8 +40,9 @@ def is_tls(request: Request) -> bool:
     return request.scheme == "https" or forwarded == "https"
 
 
-def set_cookie(request: Request, response: HTTPResponse, name: str, value: str,
-               max_age: int) -> None:
+def set_cookie(
+    request: Request, response: HTTPResponse, name: str, value: str, max_age: int
+) -> None:
     response.cookies[name] = value
     cookie = response.cookies[name]
     cookie["path"] = COOKIE_PATH
@@ -76,14 +77,22 @@ def submitted_csrf(request: Request) -> str:
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(
-        expected.encode("utf-8"), given.encode("utf-8"))
+    return (
+        bool(expected)
+        and bool(given)
+        and hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+    )
 
 
 def safe_next(target: str | None) -> str:
     """Where to go after login: only our own pages (no open redirect)."""
-    if (target and target.startswith("/granska/") and not target.startswith("//")
-            and "\\" not in target and not target.startswith(LOGIN_PATH)):
+    if (
+        target
+        and target.startswith("/granska/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not target.startswith(LOGIN_PATH)
+    ):
         return target
     return "/granska/"
 
@@ -101,12 +110,12 @@ def staff(admin: bool = False) -> Callable[[Handler], Handler]:
         async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
             review = request.app.ctx.review
             session: Session | None = await asyncio.to_thread(
-                session_for, review.engine, request.cookies.get(SESSION_COOKIE))
+                session_for, review.engine, request.cookies.get(SESSION_COOKIE)
+            )
             if session is None:
                 if _wants_json(request):
                     return json({"error": "not_logged_in"}, status=401)
-                target = request.path + (f"?{request.query_string}" if request.query_string
-                                         else "")
+                target = request.path + (f"?{request.query_string}" if request.query_string else "")
                 return redirect(f"{LOGIN_PATH}?next={quote(target, safe='')}")
             request.ctx.staff = session
             if admin and session.role != ADMIN:
@@ -114,7 +123,8 @@ def staff(admin: bool = False) -> Callable[[Handler], Handler]:
                     return json({"error": "forbidden"}, status=403)
                 return review.page(request, "error.html", {"code": "forbidden"}, status=403)
             if request.method not in ("GET", "HEAD") and not tokens_match(
-                    session.csrf_token, submitted_csrf(request)):
+                session.csrf_token, submitted_csrf(request)
+            ):
                 return review.page(request, "error.html", {"code": "csrf"}, status=403)
             return await handler(request, *args, **kwargs)
 

@@ -140,8 +140,9 @@ class Dashboard:
         return up / (up + down) if up + down else None
 
 
-def period(date_from: date | None, date_to: date | None, today: date | None = None
-           ) -> tuple[date, date]:
+def period(
+    date_from: date | None, date_to: date | None, today: date | None = None
+) -> tuple[date, date]:
     """The period to show: the given days, else the last DEFAULT_DAYS days up to today;
     at most MAX_DAYS long."""
     today = today or datetime.now(SWEDISH_TIME).date()
@@ -159,15 +160,28 @@ def _entities(engine: Engine) -> tuple[Any, ColumnElement, ColumnElement]:
     e = events
     if is_postgres(engine):
         # json, not jsonb: reading one path of the text is cheaper than converting it all.
-        found = sa.func.json_array_elements(
-            sa.cast(e.c.data, postgresql.JSON).op("#>")(sa.literal("{parse_data,entities}"))
-        ).table_valued("value", joins_implicitly=True).alias("ent")
-        return (found, found.c.value.op("->>")(sa.literal("entity")),
-                found.c.value.op("->>")(sa.literal("value")))
-    found = sa.func.json_each(e.c.data, "$.parse_data.entities").table_valued(
-        "value", joins_implicitly=True).alias("ent")
-    return (found, sa.func.json_extract(found.c.value, "$.entity"),
-            sa.func.json_extract(found.c.value, "$.value"))
+        found = (
+            sa.func.json_array_elements(
+                sa.cast(e.c.data, postgresql.JSON).op("#>")(sa.literal("{parse_data,entities}"))
+            )
+            .table_valued("value", joins_implicitly=True)
+            .alias("ent")
+        )
+        return (
+            found,
+            found.c.value.op("->>")(sa.literal("entity")),
+            found.c.value.op("->>")(sa.literal("value")),
+        )
+    found = (
+        sa.func.json_each(e.c.data, "$.parse_data.entities")
+        .table_valued("value", joins_implicitly=True)
+        .alias("ent")
+    )
+    return (
+        found,
+        sa.func.json_extract(found.c.value, "$.entity"),
+        sa.func.json_extract(found.c.value, "$.value"),
+    )
 
 
 def _hour(engine: Engine, column: ColumnElement) -> ColumnElement:
@@ -200,7 +214,8 @@ def count_days(engine: Engine, wanted: list[date]) -> dict[date, Day]:
 
     with engine.connect() as connection:
         for h, intent, n in connection.execute(
-            sa.select(hour, e.c.intent_name, sa.func.count()).where(*in_span)
+            sa.select(hour, e.c.intent_name, sa.func.count())
+            .where(*in_span)
             .group_by(hour, e.c.intent_name)
         ):
             day = day_of(h)
@@ -224,12 +239,17 @@ def count_days(engine: Engine, wanted: list[date]) -> dict[date, Day]:
         found_entities, entity, value = _entities(engine)
         named: set[tuple[date, str, str, str]] = set()
         for h, kind, name, sender in connection.execute(
-            sa.select(hour, entity, value, e.c.sender_id).select_from(e)
+            sa.select(hour, entity, value, e.c.sender_id)
+            .select_from(e)
             .join(found_entities, sa.true())
-            .where(*in_span,
-                   sa.or_(raw_json_contains(e.c.data, m.SERVICE_ENTITY, quoted=True),
-                          raw_json_contains(e.c.data, m.UNKNOWN_SERVICE_ENTITY, quoted=True)),
-                   entity.in_((m.SERVICE_ENTITY, m.UNKNOWN_SERVICE_ENTITY)))
+            .where(
+                *in_span,
+                sa.or_(
+                    raw_json_contains(e.c.data, m.SERVICE_ENTITY, quoted=True),
+                    raw_json_contains(e.c.data, m.UNKNOWN_SERVICE_ENTITY, quoted=True),
+                ),
+                entity.in_((m.SERVICE_ENTITY, m.UNKNOWN_SERVICE_ENTITY)),
+            )
             .distinct()
         ):
             day = day_of(h)
@@ -242,9 +262,10 @@ def count_days(engine: Engine, wanted: list[date]) -> dict[date, Day]:
             for day in found.values():
                 day.thumbs_up = day.thumbs_down = 0
             for rating, at in connection.execute(
-                sa.select(feedback.c.rating, feedback.c.created_at)
-                .where(feedback.c.created_at >= datetime.fromtimestamp(start, timezone.utc),
-                       feedback.c.created_at < datetime.fromtimestamp(end, timezone.utc))
+                sa.select(feedback.c.rating, feedback.c.created_at).where(
+                    feedback.c.created_at >= datetime.fromtimestamp(start, timezone.utc),
+                    feedback.c.created_at < datetime.fromtimestamp(end, timezone.utc),
+                )
             ):
                 moment = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
                 day = found.get(moment.astimezone(SWEDISH_TIME).date())
@@ -269,8 +290,9 @@ class DashboardCache:
         self._lock = threading.Lock()
         self._days: dict[tuple[str, date], Day] = {}
 
-    def dashboard(self, engine: Engine, start: date, end: date,
-                  today: date | None = None) -> Dashboard:
+    def dashboard(
+        self, engine: Engine, start: date, end: date, today: date | None = None
+    ) -> Dashboard:
         today = today or datetime.now(SWEDISH_TIME).date()
         began = time.perf_counter()
         url = str(engine.url)
@@ -291,5 +313,9 @@ class DashboardCache:
                     if day < today:
                         self._days[(url, day)] = figures
         known.update(counted)
-        return Dashboard(start, end, [known.get(day) or Day(day) for day in period],
-                         time.perf_counter() - began if missing else 0.0)
+        return Dashboard(
+            start,
+            end,
+            [known.get(day) or Day(day) for day in period],
+            time.perf_counter() - began if missing else 0.0,
+        )

@@ -149,9 +149,9 @@ def ensure_event_indexes(engine: Engine) -> list[str]:
     done = []
     with engine.begin() as connection:
         for name, columns in EVENT_INDEXES.items():
-            connection.execute(sa.text(
-                f"CREATE INDEX IF NOT EXISTS {name} ON events ({', '.join(columns)})"
-            ))
+            connection.execute(
+                sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON events ({', '.join(columns)})")
+            )
             done.append(name)
     return done
 
@@ -161,5 +161,3 @@ def drop_event_indexes(engine: Engine) -> None:
     with engine.begin() as connection:
         for name in EVENT_INDEXES:
             connection.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
-
-

@@ -78,14 +78,17 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 TEMPLATE_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 MAX_CSV_CONVERSATIONS = 100_000
 WARM_UP_DELAY = 5.0  # seconds after start before the dashboard is first counted
 T = TypeVar("T")
 
 
 # --- templates --------------------------------------------------------------------------------
+
 
 def _when(timestamp: float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     moment = swedish_datetime(timestamp)
@@ -121,6 +124,7 @@ def template_environment() -> jinja2.Environment:
 
 # --- per-app state ----------------------------------------------------------------------------
 
+
 @dataclass
 class Choices:
     """What the NLU inbox offers: the domain's intents and the catalog's services."""
@@ -147,21 +151,34 @@ class ReviewContext:
     def choices(self) -> Choices:
         return current_choices()
 
-    def page(self, request: Request, template: str, values: dict[str, Any],
-             status: int = 200) -> HTTPResponse:
+    def page(
+        self, request: Request, template: str, values: dict[str, Any], status: int = 200
+    ) -> HTTPResponse:
         session = getattr(request.ctx, "staff", None)
-        body = template_environment().get_template(template).render(
-            staff=session, csrf_token=session.csrf_token if session else "",
-            path=request.path, choices=self.choices, **values)
+        body = (
+            template_environment()
+            .get_template(template)
+            .render(
+                staff=session,
+                csrf_token=session.csrf_token if session else "",
+                path=request.path,
+                choices=self.choices,
+                **values,
+            )
+        )
         return html(body, status=status)
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(function, *args, **kwargs)
 
-    async def audit(self, request: Request, action: str, target: str | None = None,
-                    detail: dict[str, Any] | str | None = None) -> None:
-        await self.run(audit.log, self.engine, request.ctx.staff.username, action, target,
-                       detail)
+    async def audit(
+        self,
+        request: Request,
+        action: str,
+        target: str | None = None,
+        detail: dict[str, Any] | str | None = None,
+    ) -> None:
+        await self.run(audit.log, self.engine, request.ctx.staff.username, action, target, detail)
 
 
 def setup(app: Sanic) -> ReviewContext:
@@ -170,8 +187,9 @@ def setup(app: Sanic) -> ReviewContext:
     engine = engine_for(app.ctx.config.tracker_db_url)
     create_tables(engine)
     indexes = ensure_event_indexes(engine) if settings.create_indexes else []
-    context = ReviewContext(engine, settings,
-                            stats.DashboardCache(settings.dashboard_cache_seconds), indexes)
+    context = ReviewContext(
+        engine, settings, stats.DashboardCache(settings.dashboard_cache_seconds), indexes
+    )
     app.ctx.review = context
     return context
 
@@ -197,26 +215,43 @@ def _see_other(location: str) -> HTTPResponse:
 
 # --- JSON shapes -------------------------------------------------------------------------------
 
+
 def _row_json(row: queries.ConversationRow) -> dict[str, Any]:
     return {
-        "sender_id": row.sender_id, "started": row.started, "last": row.last,
-        "user_messages": row.user_messages, "first_text": row.first_text,
-        "intents": row.intents, "services": row.services,
-        "lowest_confidence": row.lowest_confidence, "fallback": row.fallback,
-        "handoff": row.handoff, "thumbs_up": row.thumbs_up, "thumbs_down": row.thumbs_down,
-        "reviewed": row.reviewed, "tags": row.tags,
+        "sender_id": row.sender_id,
+        "started": row.started,
+        "last": row.last,
+        "user_messages": row.user_messages,
+        "first_text": row.first_text,
+        "intents": row.intents,
+        "services": row.services,
+        "lowest_confidence": row.lowest_confidence,
+        "fallback": row.fallback,
+        "handoff": row.handoff,
+        "thumbs_up": row.thumbs_up,
+        "thumbs_down": row.thumbs_down,
+        "reviewed": row.reviewed,
+        "tags": row.tags,
     }
 
 
 def _said_json(said: m.Understanding) -> dict[str, Any]:
-    return {"text": said.text, "intent": said.intent, "confidence": said.confidence,
-            "ranking": [{"intent": n, "confidence": c} for n, c in said.ranking[:3]],
-            "entities": [{"entity": e.entity, "value": e.value} for e in said.entities]}
+    return {
+        "text": said.text,
+        "intent": said.intent,
+        "confidence": said.confidence,
+        "ranking": [{"intent": n, "confidence": c} for n, c in said.ranking[:3]],
+        "entities": [{"entity": e.entity, "value": e.value} for e in said.entities],
+    }
 
 
 def _line_json(line: queries.Line) -> dict[str, Any]:
-    body: dict[str, Any] = {"event_id": line.event_id, "kind": line.kind,
-                            "timestamp": line.timestamp, "turn": line.turn}
+    body: dict[str, Any] = {
+        "event_id": line.event_id,
+        "kind": line.kind,
+        "timestamp": line.timestamp,
+        "turn": line.turn,
+    }
     if line.said:
         body.update(_said_json(line.said))
     if line.bot:
@@ -226,12 +261,14 @@ def _line_json(line: queries.Line) -> dict[str, Any]:
     if line.rating:
         body["rating"] = line.rating
     if line.notes:
-        body["notes"] = [{"text": n.text, "by": n.created_by, "at": n.created_at}
-                         for n in line.notes]
+        body["notes"] = [
+            {"text": n.text, "by": n.created_by, "at": n.created_at} for n in line.notes
+        ]
     return body
 
 
 # --- the blueprint -------------------------------------------------------------------------------
+
 
 def review_blueprint() -> Blueprint:
     bp = Blueprint("review", url_prefix="/granska")
@@ -240,8 +277,10 @@ def review_blueprint() -> Blueprint:
     @bp.listener("before_server_start")
     async def start(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
         context = await asyncio.to_thread(setup, app)
-        logger.info("Review tool on /granska (indexes on events: %s)",
-                    ", ".join(context.indexes) or "not created")
+        logger.info(
+            "Review tool on /granska (indexes on events: %s)",
+            ", ".join(context.indexes) or "not created",
+        )
 
     @bp.listener("after_server_start")
     async def keep_dashboard_warm(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
@@ -256,8 +295,9 @@ def review_blueprint() -> Blueprint:
             await asyncio.sleep(WARM_UP_DELAY)
             while True:
                 try:
-                    await asyncio.to_thread(review.dashboards.dashboard, review.engine,
-                                            *stats.period(None, None))
+                    await asyncio.to_thread(
+                        review.dashboards.dashboard, review.engine, *stats.period(None, None)
+                    )
                 except Exception:  # noqa: BLE001 - try again next time
                     logger.exception("Counting the dashboard in the background failed")
                 await asyncio.sleep(max(60.0, seconds / 2))
@@ -293,13 +333,27 @@ def review_blueprint() -> Blueprint:
 
     # --- login / logout --------------------------------------------------------------------------
 
-    def login_page(request: Request, *, error: str | None = None, status: int = 200,
-                   username: str = "", wait_minutes: int = 0) -> HTTPResponse:
+    def login_page(
+        request: Request,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        username: str = "",
+        wait_minutes: int = 0,
+    ) -> HTTPResponse:
         token = new_login_csrf()
-        response = request.app.ctx.review.page(request, "login.html", {
-            "login_csrf": token, "error": error, "username": username,
-            "next": safe_next(request.args.get("next") or _form_or_none(request, "next")),
-            "wait_minutes": wait_minutes}, status=status)
+        response = request.app.ctx.review.page(
+            request,
+            "login.html",
+            {
+                "login_csrf": token,
+                "error": error,
+                "username": username,
+                "next": safe_next(request.args.get("next") or _form_or_none(request, "next")),
+                "wait_minutes": wait_minutes,
+            },
+            status=status,
+        )
         set_cookie(request, response, LOGIN_CSRF_COOKIE, token, 3600)
         return response
 
@@ -323,15 +377,21 @@ def review_blueprint() -> Blueprint:
         wait = await review.run(accounts.seconds_until_allowed, review.engine, username, ip)
         if wait:
             logger.warning("login refused for %r from %s: too many failures", username, ip)
-            response = login_page(request, error="rate_limited", status=429, username=username,
-                                  wait_minutes=max(1, (wait + 59) // 60))
+            response = login_page(
+                request,
+                error="rate_limited",
+                status=429,
+                username=username,
+                wait_minutes=max(1, (wait + 59) // 60),
+            )
             response.headers["Retry-After"] = str(wait)
             return response
         user = await review.run(accounts.authenticate, review.engine, username, password)
         if user is None:
             await review.run(accounts.record_failure, review.engine, username, ip)
-            await review.run(audit.log, review.engine, username or "?", audit.LOGIN_FAILED,
-                             None, {"ip": ip})
+            await review.run(
+                audit.log, review.engine, username or "?", audit.LOGIN_FAILED, None, {"ip": ip}
+            )
             return login_page(request, error="bad_login", status=401, username=username)
         token = await review.run(accounts.start_session, review.engine, user)
         await review.run(audit.log, review.engine, user.username, audit.LOGIN, None, {"ip": ip})
@@ -361,20 +421,32 @@ def review_blueprint() -> Blueprint:
         page = await review.run(queries.list_page, review.engine, filters, number)
         tag_choices = await review.run(reviews.all_tags, review.engine)
         has_feedback = await review.run(queries.feedback_exists, review.engine)
-        return review.page(request, "list.html", {
-            "filters": filters, "page": page, "tags": tag_choices, "has_feedback": has_feedback,
-            "query": filters.query()})
+        return review.page(
+            request,
+            "list.html",
+            {
+                "filters": filters,
+                "page": page,
+                "tags": tag_choices,
+                "has_feedback": has_feedback,
+                "query": filters.query(),
+            },
+        )
 
     @bp.get("/api/samtal")
     @staff()
     async def conversation_list_api(request: Request) -> HTTPResponse:
         review: ReviewContext = request.app.ctx.review
         filters = Filters.parse(request.args)
-        page = await review.run(queries.list_page, review.engine, filters,
-                                _page_number(request))
-        return json({"page": page.number, "has_next": page.has_next,
-                     "ignored_filters": list(filters.problems),
-                     "conversations": [_row_json(row) for row in page.rows]})
+        page = await review.run(queries.list_page, review.engine, filters, _page_number(request))
+        return json(
+            {
+                "page": page.number,
+                "has_next": page.has_next,
+                "ignored_filters": list(filters.problems),
+                "conversations": [_row_json(row) for row in page.rows],
+            }
+        )
 
     # --- one conversation -------------------------------------------------------------------------
 
@@ -386,10 +458,16 @@ def review_blueprint() -> Blueprint:
         if found is None:
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
         await review.audit(request, audit.OPEN_CONVERSATION, sender_id)
-        return review.page(request, "transcript.html", {
-            "t": found, "message": request.args.get("meddelande", ""),
-            "error": request.args.get("fel", ""),
-            "threshold": review.settings.confidence_threshold})
+        return review.page(
+            request,
+            "transcript.html",
+            {
+                "t": found,
+                "message": request.args.get("meddelande", ""),
+                "error": request.args.get("fel", ""),
+                "threshold": review.settings.confidence_threshold,
+            },
+        )
 
     @bp.get("/api/samtal/<sender_id:str>")
     @staff()
@@ -399,12 +477,18 @@ def review_blueprint() -> Blueprint:
         if found is None:
             return json({"error": "not_found"}, status=404)
         await review.audit(request, audit.OPEN_CONVERSATION, sender_id, {"via": "api"})
-        return json({
-            "sender_id": sender_id, "tags": found.tags, "reviewed_by": found.reviewed_by,
-            "reviewed_at": found.reviewed_at,
-            "notes": [{"text": n.text, "by": n.created_by, "at": n.created_at}
-                      for n in found.notes],
-            "lines": [_line_json(line) for line in found.lines]})
+        return json(
+            {
+                "sender_id": sender_id,
+                "tags": found.tags,
+                "reviewed_by": found.reviewed_by,
+                "reviewed_at": found.reviewed_at,
+                "notes": [
+                    {"text": n.text, "by": n.created_by, "at": n.created_at} for n in found.notes
+                ],
+                "lines": [_line_json(line) for line in found.lines],
+            }
+        )
 
     async def _exists(review: ReviewContext, sender_id: str) -> bool:
         return await review.run(queries.transcript, review.engine, sender_id) is not None
@@ -416,8 +500,13 @@ def review_blueprint() -> Blueprint:
         if not await _exists(review, sender_id):
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
         try:
-            tag = await review.run(reviews.add_tag, review.engine, sender_id,
-                                   _form(request, "tag"), request.ctx.staff.username)
+            tag = await review.run(
+                reviews.add_tag,
+                review.engine,
+                sender_id,
+                _form(request, "tag"),
+                request.ctx.staff.username,
+            )
         except AnnotationError as exc:
             return _see_other(f"{transcript_url(sender_id)}?fel={exc.code}")
         await review.audit(request, audit.ADD_TAG, sender_id, {"tag": tag})
@@ -443,12 +532,19 @@ def review_blueprint() -> Blueprint:
         raw_event = _form(request, "event_id")
         if raw_event:
             if not raw_event.isdigit() or int(raw_event) not in {
-                    line.event_id for line in found.lines}:
+                line.event_id for line in found.lines
+            }:
                 return _see_other(f"{transcript_url(sender_id)}?fel=bad_message")
             event_id = int(raw_event)
         try:
-            await review.run(reviews.add_note, review.engine, sender_id,
-                             _form(request, "text"), request.ctx.staff.username, event_id)
+            await review.run(
+                reviews.add_note,
+                review.engine,
+                sender_id,
+                _form(request, "text"),
+                request.ctx.staff.username,
+                event_id,
+            )
         except AnnotationError as exc:
             return _see_other(f"{transcript_url(sender_id)}?fel={exc.code}")
         await review.audit(request, audit.ADD_NOTE, sender_id, {"event_id": event_id})
@@ -461,10 +557,12 @@ def review_blueprint() -> Blueprint:
         if not await _exists(review, sender_id):
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
         reviewed = _form(request, "granskad") != "nej"
-        await review.run(reviews.set_reviewed, review.engine, sender_id,
-                         request.ctx.staff.username, reviewed)
-        await review.audit(request, audit.MARK_REVIEWED if reviewed else audit.UNMARK_REVIEWED,
-                           sender_id)
+        await review.run(
+            reviews.set_reviewed, review.engine, sender_id, request.ctx.staff.username, reviewed
+        )
+        await review.audit(
+            request, audit.MARK_REVIEWED if reviewed else audit.UNMARK_REVIEWED, sender_id
+        )
         return _see_other(transcript_url(sender_id, "reviewed" if reviewed else "unreviewed"))
 
     # --- NLU inbox ------------------------------------------------------------------------------
@@ -474,24 +572,49 @@ def review_blueprint() -> Blueprint:
     async def nlu_inbox(request: Request) -> HTTPResponse:
         review: ReviewContext = request.app.ctx.review
         number = _page_number(request)
-        items, has_next = await review.run(queries.inbox, review.engine,
-                                           review.settings.confidence_threshold, number)
+        items, has_next = await review.run(
+            queries.inbox, review.engine, review.settings.confidence_threshold, number
+        )
         recent = await review.run(reviews.recent_verdicts, review.engine)
-        return review.page(request, "nlu.html", {
-            "items": items, "has_next": has_next, "number": number, "recent": recent,
-            "threshold": review.settings.confidence_threshold,
-            "message": request.args.get("meddelande", ""), "error": request.args.get("fel", "")})
+        return review.page(
+            request,
+            "nlu.html",
+            {
+                "items": items,
+                "has_next": has_next,
+                "number": number,
+                "recent": recent,
+                "threshold": review.settings.confidence_threshold,
+                "message": request.args.get("meddelande", ""),
+                "error": request.args.get("fel", ""),
+            },
+        )
 
     @bp.get("/api/nlu")
     @staff()
     async def nlu_inbox_api(request: Request) -> HTTPResponse:
         review: ReviewContext = request.app.ctx.review
-        items, has_next = await review.run(queries.inbox, review.engine,
-                                           review.settings.confidence_threshold,
-                                           _page_number(request))
-        return json({"has_next": has_next, "items": [
-            {"event_id": i.event_id, "sender_id": i.sender_id, "timestamp": i.timestamp,
-             "reasons": i.reasons, **_said_json(i.said)} for i in items]})
+        items, has_next = await review.run(
+            queries.inbox,
+            review.engine,
+            review.settings.confidence_threshold,
+            _page_number(request),
+        )
+        return json(
+            {
+                "has_next": has_next,
+                "items": [
+                    {
+                        "event_id": i.event_id,
+                        "sender_id": i.sender_id,
+                        "timestamp": i.timestamp,
+                        "reasons": i.reasons,
+                        **_said_json(i.said),
+                    }
+                    for i in items
+                ],
+            }
+        )
 
     @bp.post("/nlu/<event_id:int>")
     @staff()
@@ -505,21 +628,36 @@ def review_blueprint() -> Blueprint:
         text = _form(request, "text") or said.text
         try:
             verdict = await review.run(
-                reviews.decide, review.engine, event_id=event_id, sender_id=sender_id,
-                text=text, predicted_intent=said.best_guess,
-                predicted_confidence=said.confidence, status=status,
+                reviews.decide,
+                review.engine,
+                event_id=event_id,
+                sender_id=sender_id,
+                text=text,
+                predicted_intent=said.best_guess,
+                predicted_confidence=said.confidence,
+                status=status,
                 intent=_form(request, "intent") or None,
                 service=_form(request, "service") or None,
-                username=request.ctx.staff.username, intents=review.choices.intents,
-                services=list(review.choices.services))
+                username=request.ctx.staff.username,
+                intents=review.choices.intents,
+                services=list(review.choices.services),
+            )
         except AnnotationError as exc:
             back = _form(request, "tillbaka")
             if back == "samtal":
                 return _see_other(f"{transcript_url(sender_id)}?fel={exc.code}")
             return _see_other(f"/granska/nlu?fel={exc.code}")
-        await review.audit(request, audit.NLU_VERDICT, sender_id, {
-            "event_id": event_id, "status": verdict.status, "intent": verdict.intent,
-            "service": verdict.service})
+        await review.audit(
+            request,
+            audit.NLU_VERDICT,
+            sender_id,
+            {
+                "event_id": event_id,
+                "status": verdict.status,
+                "intent": verdict.intent,
+                "service": verdict.service,
+            },
+        )
         if _form(request, "tillbaka") == "samtal":
             return _see_other(transcript_url(sender_id, "verdict_saved"))
         return _see_other("/granska/nlu?meddelande=verdict_saved")
@@ -535,16 +673,24 @@ def review_blueprint() -> Blueprint:
             export = nlu_yaml(verdicts, review.choices.intents, known, username)
             action = audit.EXPORT_NLU
         elif kind == "tester.yml":
-            export = await review.run(tests_yaml, verdicts, review.choices.intents,
-                                      list(review.choices.services), username)
+            export = await review.run(
+                tests_yaml,
+                verdicts,
+                review.choices.intents,
+                list(review.choices.services),
+                username,
+            )
             action = audit.EXPORT_TESTS
         else:
             return review.page(request, "error.html", {"code": "not_found"}, status=404)
         await review.audit(request, action, kind, {"examples": export.examples})
         stamp = date.today().isoformat()
         name = f"granskade-{kind.replace('.yml', '')}-{stamp}.yml"
-        return HTTPResponse(export.text, content_type="application/x-yaml; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return HTTPResponse(
+            export.text,
+            content_type="application/x-yaml; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     # --- dashboard -------------------------------------------------------------------------------
 
@@ -559,21 +705,37 @@ def review_blueprint() -> Blueprint:
     async def dashboard(request: Request) -> HTTPResponse:
         review: ReviewContext = request.app.ctx.review
         board = await _dashboard(request)
-        return review.page(request, "dashboard.html", {
-            "d": board, "charts": charts, "services": review.choices.services})
+        return review.page(
+            request,
+            "dashboard.html",
+            {"d": board, "charts": charts, "services": review.choices.services},
+        )
 
     @bp.get("/api/oversikt")
     @staff()
     async def dashboard_api(request: Request) -> HTTPResponse:
         board = await _dashboard(request)
-        return json({
-            "start": board.start.isoformat(), "end": board.end.isoformat(),
-            "days": [{"day": d.day.isoformat(), "conversations": d.conversations,
-                      "messages": d.messages, "fallbacks": d.fallbacks,
-                      "handoffs": d.handoffs} for d in board.days],
-            "top_intents": board.top_intents, "top_services": board.top_services,
-            "unknown_services": board.unknown_services,
-            "thumbs_up": board.thumbs_up, "thumbs_down": board.thumbs_down})
+        return json(
+            {
+                "start": board.start.isoformat(),
+                "end": board.end.isoformat(),
+                "days": [
+                    {
+                        "day": d.day.isoformat(),
+                        "conversations": d.conversations,
+                        "messages": d.messages,
+                        "fallbacks": d.fallbacks,
+                        "handoffs": d.handoffs,
+                    }
+                    for d in board.days
+                ],
+                "top_intents": board.top_intents,
+                "top_services": board.top_services,
+                "unknown_services": board.unknown_services,
+                "thumbs_up": board.thumbs_up,
+                "thumbs_down": board.thumbs_down,
+            }
+        )
 
     # --- admin ---------------------------------------------------------------------------------
 
@@ -584,20 +746,35 @@ def review_blueprint() -> Blueprint:
         filters = Filters.parse(request.args)
         messages = request.args.get("innehall") == "meddelanden"
         text, count = await review.run(_csv, review.engine, filters, messages)
-        await review.audit(request, audit.EXPORT_CSV, "meddelanden" if messages else "samtal",
-                           {"filters": filters.as_dict(), "conversations": count})
+        await review.audit(
+            request,
+            audit.EXPORT_CSV,
+            "meddelanden" if messages else "samtal",
+            {"filters": filters.as_dict(), "conversations": count},
+        )
         name = f"samtal-{'meddelanden-' if messages else ''}{date.today().isoformat()}.csv"
-        return HTTPResponse(text, content_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return HTTPResponse(
+            text,
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @bp.get("/admin/anvandare")
     @staff(admin=True)
     async def users_page(request: Request) -> HTTPResponse:
         review: ReviewContext = request.app.ctx.review
         users = await review.run(accounts.list_users, review.engine)
-        return review.page(request, "users.html", {
-            "users": users, "roles": accounts.ROLES, "message": request.args.get("meddelande", ""),
-            "error": request.args.get("fel", ""), "min_password": accounts.MIN_PASSWORD_LENGTH})
+        return review.page(
+            request,
+            "users.html",
+            {
+                "users": users,
+                "roles": accounts.ROLES,
+                "message": request.args.get("meddelande", ""),
+                "error": request.args.get("fel", ""),
+                "min_password": accounts.MIN_PASSWORD_LENGTH,
+            },
+        )
 
     @bp.post("/admin/anvandare")
     @staff(admin=True)
@@ -606,8 +783,13 @@ def review_blueprint() -> Blueprint:
         username = _form(request, "username").lower()
         role = _form(request, "role")
         try:
-            await review.run(accounts.add_user, review.engine, username, role,
-                             (request.form or {}).get("password") or "")
+            await review.run(
+                accounts.add_user,
+                review.engine,
+                username,
+                role,
+                (request.form or {}).get("password") or "",
+            )
         except accounts.AccountError:
             return _see_other("/granska/admin/anvandare?fel=bad_user")
         await review.audit(request, audit.ADD_USER, username, {"role": role})
@@ -633,9 +815,16 @@ def review_blueprint() -> Blueprint:
         except ValueError:
             days = None
         purges = (await review.run(read_purge_log, request.app.ctx.config.tracker_db_url))[-20:]
-        return review.page(request, "settings.html", {
-            "retention_days": days, "purges": list(reversed(purges)),
-            "settings": review.settings, "indexes": review.indexes})
+        return review.page(
+            request,
+            "settings.html",
+            {
+                "retention_days": days,
+                "purges": list(reversed(purges)),
+                "settings": review.settings,
+                "indexes": review.indexes,
+            },
+        )
 
     @bp.get("/admin/logg")
     @staff(admin=True)
@@ -644,8 +833,11 @@ def review_blueprint() -> Blueprint:
         number = _page_number(request)
         who = request.args.get("vem") or None
         entries, has_next = await review.run(audit.entries, review.engine, number, who)
-        return review.page(request, "audit.html", {
-            "entries": entries, "has_next": has_next, "number": number, "who": who or ""})
+        return review.page(
+            request,
+            "audit.html",
+            {"entries": entries, "has_next": has_next, "number": number, "who": who or ""},
+        )
 
     return bp
 
@@ -656,30 +848,64 @@ def _csv(engine: Engine, filters: Filters, messages: bool) -> tuple[str, int]:
     out = io.StringIO()
     writer = csv.writer(out)
     if messages:
-        writer.writerow(["sender_id", "event_id", "tid", "roll", "text", "intent",
-                         "konfidens", "tjanster"])
+        writer.writerow(
+            ["sender_id", "event_id", "tid", "roll", "text", "intent", "konfidens", "tjanster"]
+        )
         for row in queries.transcript_rows(engine, senders):
-            writer.writerow([row["sender_id"], row["event_id"], _when(row["timestamp"]),
-                             row["role"], _csv_safe(row["text"]), row["intent"],
-                             "" if row["confidence"] is None else f"{row['confidence']:.3f}",
-                             row["services"]])
+            writer.writerow(
+                [
+                    row["sender_id"],
+                    row["event_id"],
+                    _when(row["timestamp"]),
+                    row["role"],
+                    _csv_safe(row["text"]),
+                    row["intent"],
+                    "" if row["confidence"] is None else f"{row['confidence']:.3f}",
+                    row["services"],
+                ]
+            )
     else:
-        writer.writerow(["sender_id", "start", "senast", "meddelanden", "forsta_meddelande",
-                         "intents", "tjanster", "lagsta_konfidens", "fallback", "handoff",
-                         "tumme_upp", "tumme_ner", "granskad", "taggar"])
+        writer.writerow(
+            [
+                "sender_id",
+                "start",
+                "senast",
+                "meddelanden",
+                "forsta_meddelande",
+                "intents",
+                "tjanster",
+                "lagsta_konfidens",
+                "fallback",
+                "handoff",
+                "tumme_upp",
+                "tumme_ner",
+                "granskad",
+                "taggar",
+            ]
+        )
         for start in range(0, len(senders), 500):
-            for row in queries.conversation_rows(engine, senders[start:start + 500]):
-                writer.writerow([
-                    row.sender_id, _when(row.started), _when(row.last), row.user_messages,
-                    _csv_safe(row.first_text), " ".join(row.intents), " ".join(row.services),
-                    "" if row.lowest_confidence is None else f"{row.lowest_confidence:.3f}",
-                    "ja" if row.fallback else "nej", "ja" if row.handoff else "nej",
-                    row.thumbs_up, row.thumbs_down, "ja" if row.reviewed else "nej",
-                    " ".join(row.tags)])
+            for row in queries.conversation_rows(engine, senders[start : start + 500]):
+                writer.writerow(
+                    [
+                        row.sender_id,
+                        _when(row.started),
+                        _when(row.last),
+                        row.user_messages,
+                        _csv_safe(row.first_text),
+                        " ".join(row.intents),
+                        " ".join(row.services),
+                        "" if row.lowest_confidence is None else f"{row.lowest_confidence:.3f}",
+                        "ja" if row.fallback else "nej",
+                        "ja" if row.handoff else "nej",
+                        row.thumbs_up,
+                        row.thumbs_down,
+                        "ja" if row.reviewed else "nej",
+                        " ".join(row.tags),
+                    ]
+                )
     return out.getvalue(), len(senders)
 
 
 def _csv_safe(text: str) -> str:
     """Citizens' text opened in a spreadsheet must not run as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-

@@ -51,9 +51,14 @@ def engine_for(db_url: str) -> Engine:
         path = db_url.split("sqlite:///", 1)[1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(db_url, future=True, poolclass=sa.pool.QueuePool,
-                                pool_size=4, max_overflow=4,
-                                connect_args={"timeout": 15, "check_same_thread": False})
+        return sa.create_engine(
+            db_url,
+            future=True,
+            poolclass=sa.pool.QueuePool,
+            pool_size=4,
+            max_overflow=4,
+            connect_args={"timeout": 15, "check_same_thread": False},
+        )
     return sa.create_engine(db_url, future=True, pool_pre_ping=True)
 
 
@@ -98,7 +103,8 @@ def _buttons(value: Any) -> list[dict[str, str]]:
     return [
         {"title": b["title"], "payload": b["payload"]}
         for b in value
-        if isinstance(b, dict) and isinstance(b.get("title"), str)
+        if isinstance(b, dict)
+        and isinstance(b.get("title"), str)
         and isinstance(b.get("payload"), str)
     ]
 
@@ -193,6 +199,7 @@ def delete_conversation(db_url: str, sender_id: str) -> Deleted:
         if not _has_events_table(engine):
             return Deleted(0, 0)
         raise
-    logger.info("sender=%s conversation deleted: %d events, %d ratings", sender_id,
-                result.rowcount, ratings)
+    logger.info(
+        "sender=%s conversation deleted: %d events, %d ratings", sender_id, result.rowcount, ratings
+    )
     return Deleted(result.rowcount, ratings)

@@ -79,9 +79,11 @@ class PurgeResult:
     ran_by: str
 
     def summary(self) -> str:
-        return (f"Purged {self.conversations} conversations ({self.events} events) whose "
-                f"last event was before {self.cutoff:%Y-%m-%d %H:%M} UTC "
-                f"(retention {self.retention_days} days).")
+        return (
+            f"Purged {self.conversations} conversations ({self.events} events) whose "
+            f"last event was before {self.cutoff:%Y-%m-%d %H:%M} UTC "
+            f"(retention {self.retention_days} days)."
+        )
 
 
 def old_conversations(db_url: str, cutoff: datetime) -> list[str]:
@@ -102,8 +104,9 @@ def _utc_naive(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def purge_older_than(db_url: str, days: int, ran_by: str,
-                     now: datetime | None = None) -> PurgeResult:
+def purge_older_than(
+    db_url: str, days: int, ran_by: str, now: datetime | None = None
+) -> PurgeResult:
     """Delete every conversation whose last event is more than `days` days old; log it."""
     if days < 1:
         raise ValueError("the retention period must be at least 1 day")
@@ -119,10 +122,16 @@ def purge_older_than(db_url: str, days: int, ran_by: str,
     engine = engine_for(db_url)
     purge_log.create(engine, checkfirst=True)
     with engine.begin() as connection:
-        connection.execute(purge_log.insert().values(
-            ran_at=_utc_naive(now), cutoff=_utc_naive(cutoff), retention_days=days,
-            conversations=conversations, events=deleted_events, ran_by=ran_by,
-        ))
+        connection.execute(
+            purge_log.insert().values(
+                ran_at=_utc_naive(now),
+                cutoff=_utc_naive(cutoff),
+                retention_days=days,
+                conversations=conversations,
+                events=deleted_events,
+                ran_by=ran_by,
+            )
+        )
     logger.info("%s Ran by %s.", result.summary(), ran_by)
     return result
 
@@ -135,9 +144,14 @@ def read_purge_log(db_url: str) -> list[PurgeResult]:
     with engine.connect() as connection:
         rows = connection.execute(sa.select(purge_log).order_by(purge_log.c.id)).all()
     return [
-        PurgeResult(row.ran_at.replace(tzinfo=timezone.utc),
-                    row.cutoff.replace(tzinfo=timezone.utc), row.retention_days,
-                    row.conversations, row.events, row.ran_by)
+        PurgeResult(
+            row.ran_at.replace(tzinfo=timezone.utc),
+            row.cutoff.replace(tzinfo=timezone.utc),
+            row.retention_days,
+            row.conversations,
+            row.events,
+            row.ran_by,
+        )
         for row in rows
     ]
 
@@ -146,8 +160,9 @@ class DailyPurge:
     """Purge now and then every `interval` seconds in a daemon thread, until stopped.
     A failed purge is logged and tried again at the next interval."""
 
-    def __init__(self, db_url: str, days: int, ran_by: str,
-                 interval: float = PURGE_INTERVAL_SECONDS) -> None:
+    def __init__(
+        self, db_url: str, days: int, ran_by: str, interval: float = PURGE_INTERVAL_SECONDS
+    ) -> None:
         self.db_url, self.days, self.ran_by, self.interval = db_url, days, ran_by, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="daily-purge", daemon=True)

@@ -43,8 +43,9 @@ def _max_request_bytes(max_message_chars: int) -> int:
     return max(16 * 1024, max_message_chars * 12 + 1024)
 
 
-def create_app(config: WebConfig | None = None,
-               features: Sequence[str] = ("widget", "api", "review")) -> Sanic:
+def create_app(
+    config: WebConfig | None = None, features: Sequence[str] = ("widget", "api", "review")
+) -> Sanic:
     config = config or WebConfig.from_env()
     unknown = sorted(set(features) - set(FEATURES))
     if unknown:
@@ -55,11 +56,13 @@ def create_app(config: WebConfig | None = None,
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.ACCESS_LOG = False  # URLs carry conversation ids; we log what we need
     app.ctx.config = config
-    app.ctx.texts = load_web_texts(config.texts_file, config.municipality_file,
-                                   config.max_message_chars)
+    app.ctx.texts = load_web_texts(
+        config.texts_file, config.municipality_file, config.max_message_chars
+    )
     app.ctx.limiter = RateLimiter(config.rate_limit_messages, config.rate_limit_window_seconds)
-    app.ctx.new_conversations = RateLimiter(config.rate_limit_new_conversations,
-                                            config.rate_limit_window_seconds)
+    app.ctx.new_conversations = RateLimiter(
+        config.rate_limit_new_conversations, config.rate_limit_window_seconds
+    )
     app.ctx.http = None
 
     for feature in features:

@@ -40,8 +40,9 @@ _SANIC_CODES: tuple[tuple[type[SanicException], str], ...] = (
 )
 
 
-def error_response(app: Sanic, code: str, status: int,
-                   headers: dict[str, str] | None = None) -> HTTPResponse:
+def error_response(
+    app: Sanic, code: str, status: int, headers: dict[str, str] | None = None
+) -> HTTPResponse:
     return json(
         {"error": code, "message": app.ctx.texts.error(code)}, status=status, headers=headers
     )

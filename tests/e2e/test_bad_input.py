@@ -21,17 +21,26 @@ BAD_REQUESTS = [
     ("empty body", b"", "", 400, "empty_body"),
     ("only whitespace", b"  \n ", "", 400, "empty_body"),
     ("100 kB text", body(sender="a", message="x" * 100_000), "", 413, "body_too_large"),
-    ("long message", body(sender="a", message="å" * (MAX_MESSAGE_CHARS + 1)), "", 413,
-     "message_too_long"),
+    (
+        "long message",
+        body(sender="a", message="å" * (MAX_MESSAGE_CHARS + 1)),
+        "",
+        413,
+        "message_too_long",
+    ),
     ("binary", bytes(range(256)) * 4, "", 400, "invalid_utf8"),
     ("invalid UTF-8", b'{"sender": "a", "message": "hej \xff\xfe"}', "", 400, "invalid_utf8"),
-    ("latin-1", '{"sender": "a", "message": "snöröjning"}'.encode("latin-1"), "", 400,
-     "invalid_utf8"),
+    (
+        "latin-1",
+        '{"sender": "a", "message": "snöröjning"}'.encode("latin-1"),
+        "",
+        400,
+        "invalid_utf8",
+    ),
     ("invalid JSON", b'{"sender": "a", "message": ', "", 400, "invalid_json"),
     ("form data", b"sender=a&message=hej", "", 400, "invalid_json"),
     ("deeply nested JSON", b"[" * 100_000 + b"]" * 100_000, "", 413, "body_too_large"),
-    ("nested JSON within the size limit", b"[" * 5000 + b"]" * 5000, "", 400,
-     "invalid_json"),
+    ("nested JSON within the size limit", b"[" * 5000 + b"]" * 5000, "", 400, "invalid_json"),
     ("JSON array", b'["a", "hej"]', "", 400, "not_an_object"),
     ("JSON string", b'"hej"', "", 400, "not_an_object"),
     ("JSON null", b"null", "", 400, "not_an_object"),
@@ -44,29 +53,51 @@ BAD_REQUESTS = [
     ("sender is a number", body(sender=7, message="hej"), "", 400, "invalid_sender"),
     ("sender missing", body(message="hej"), "", 400, "invalid_sender"),
     ("sender too long", body(sender="s" * 500, message="hej"), "", 400, "invalid_sender"),
-    ("sender is an e-mail", body(sender="anna@exempel.se", message="hej"), "", 400,
-     "invalid_sender"),
-    ("metadata not an object", body(sender="a", message="hej", metadata="x"), "", 400,
-     "invalid_metadata"),
-    ("input_channel not a string", body(sender="a", message="hej", input_channel=5), "",
-     400, "invalid_input_channel"),
-    ("lone surrogate", b'{"sender": "a", "message": "hej \\ud800"}', "", 400,
-     "invalid_characters"),
-    ("streaming asked for", body(sender="a", message="hej"), "?stream=true", 400,
-     "stream_not_supported"),
+    (
+        "sender is an e-mail",
+        body(sender="anna@exempel.se", message="hej"),
+        "",
+        400,
+        "invalid_sender",
+    ),
+    (
+        "metadata not an object",
+        body(sender="a", message="hej", metadata="x"),
+        "",
+        400,
+        "invalid_metadata",
+    ),
+    (
+        "input_channel not a string",
+        body(sender="a", message="hej", input_channel=5),
+        "",
+        400,
+        "invalid_input_channel",
+    ),
+    ("lone surrogate", b'{"sender": "a", "message": "hej \\ud800"}', "", 400, "invalid_characters"),
+    (
+        "streaming asked for",
+        body(sender="a", message="hej"),
+        "?stream=true",
+        400,
+        "stream_not_supported",
+    ),
 ]
 
 
-@pytest.mark.parametrize("raw, query, status, code",
-                         [pytest.param(*case[1:], id=case[0]) for case in BAD_REQUESTS])
+@pytest.mark.parametrize(
+    "raw, query, status, code", [pytest.param(*case[1:], id=case[0]) for case in BAD_REQUESTS]
+)
 def test_bad_input_is_a_4xx_with_a_json_message_and_the_server_keeps_serving(
-        rest, channel_texts, catalog, raw, query, status, code):
+    rest, channel_texts, catalog, raw, query, status, code
+):
     got_status, answer = rest.post(raw, query)
     assert (got_status, answer["error"]) == (status, code)
     assert isinstance(answer["message"], str) and answer["message"]
     replies = rest.ask("hur lång tid tar bygglov?")
     assert catalog.declarations["bygglov"].source_url in "\n".join(
-        r.get("text", "") for r in replies)
+        r.get("text", "") for r in replies
+    )
     assert channel_texts.technical_problem not in [r.get("text") for r in replies]
 
 
@@ -76,8 +107,9 @@ def test_bad_input_is_not_stored(rest, tracker_db):
     rest.post(body(sender="bad-input-sender", message=123))
     rest.post(b'{"sender": "bad-input-sender", "message": "\xff"}')
     with sqlite3.connect(tracker_db) as connection:
-        count = connection.execute("select count(*) from events where sender_id = ?",
-                                   ("bad-input-sender",)).fetchone()[0]
+        count = connection.execute(
+            "select count(*) from events where sender_id = ?", ("bad-input-sender",)
+        ).fetchone()[0]
     assert count == 0
 
 
@@ -90,4 +122,8 @@ def test_limits_are_checked_before_parsing():
 def test_a_valid_body_is_accepted_as_before():
     incoming = parse_rest_body(body(sender="abc", message=" hej ", metadata={"a": 1}), "rest")
     assert (incoming.sender, incoming.text, incoming.metadata, incoming.input_channel) == (
-        "abc", " hej ", {"a": 1}, "rest")
+        "abc",
+        " hej ",
+        {"a": 1},
+        "rest",
+    )

@@ -15,8 +15,9 @@ def agent(quick_model, action_server):
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    return Agent.load(str(quick_model),
-                      action_endpoint=EndpointConfig(f"{action_server.action_url}/webhook"))
+    return Agent.load(
+        str(quick_model), action_endpoint=EndpointConfig(f"{action_server.action_url}/webhook")
+    )
 
 
 class Conversation:

@@ -13,8 +13,11 @@ pytestmark = pytest.mark.slow
 
 def ask(bot, text: str, sender: str | None = None) -> list[dict]:
     body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
-    request = urllib.request.Request(f"{bot.rasa_url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{bot.rasa_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 

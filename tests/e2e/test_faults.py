@@ -26,8 +26,9 @@ KUNDTJANST_PHONE = "0910-73 50 00"
 
 def stored_user_messages(db, sender: str) -> int:
     with sqlite3.connect(db) as connection:
-        return connection.execute("select count(*) from events where sender_id = ? and "
-                                  "type_name = 'user'", (sender,)).fetchone()[0]
+        return connection.execute(
+            "select count(*) from events where sender_id = ? and type_name = 'user'", (sender,)
+        ).fetchone()[0]
 
 
 def assert_normal_answer(rest, catalog, channel_texts) -> None:
@@ -43,8 +44,9 @@ def ask_timed(rest, text: str, sender: str) -> tuple[list[dict], float]:
     return replies, time.monotonic() - started
 
 
-def test_action_server_down_gives_kundtjanst_and_recovers(running_bot, rest, tracker_db,
-                                                          catalog, channel_texts):
+def test_action_server_down_gives_kundtjanst_and_recovers(
+    running_bot, rest, tracker_db, catalog, channel_texts
+):
     assert KUNDTJANST_PHONE in channel_texts.technical_problem
     running_bot.stop_process("action_server")
     try:
@@ -77,8 +79,9 @@ class _SlowHandler(BaseHTTPRequestHandler):
         pass
 
 
-def test_slow_action_server_gives_kundtjanst_within_the_timeout(running_bot, rest, tracker_db,
-                                                                catalog, channel_texts):
+def test_slow_action_server_gives_kundtjanst_within_the_timeout(
+    running_bot, rest, tracker_db, catalog, channel_texts
+):
     running_bot.stop_process("action_server")
     _SlowHandler.release.clear()
     slow = ThreadingHTTPServer((running_bot.host, running_bot.action_port), _SlowHandler)
@@ -101,12 +104,21 @@ def test_slow_action_server_gives_kundtjanst_within_the_timeout(running_bot, res
 def test_bot_run_with_unreachable_tracker_db_exits_clearly(quick_model):
     from bot.ops.stack import free_port
 
-    env = {**os.environ, "TRACKER_DB_URL": "postgresql://127.0.0.1:1/x",
-           "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port())}
+    env = {
+        **os.environ,
+        "TRACKER_DB_URL": "postgresql://127.0.0.1:1/x",
+        "RASA_PORT": str(free_port()),
+        "ACTION_PORT": str(free_port()),
+    }
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "bot.ops.cli", "run", "--model", str(quick_model)],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.ops.cli", "run", "--model", str(quick_model)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3
     assert "Cannot reach the tracker store database postgresql://127.0.0.1:1/x" in done.stderr
     assert "TRACKER_DB_URL" in done.stderr
@@ -124,7 +136,8 @@ def test_unreachable_db_message_hides_the_password():
 
 def test_timeouts_come_from_the_environment():
     assert Settings.from_env({}) == Settings(DEFAULT_ACTION_TIMEOUT_SECONDS, 8.0)
-    assert Settings.from_env({"ACTION_TIMEOUT_SECONDS": "2", "REPLY_DEADLINE_SECONDS": "4"}
-                             ) == Settings(2.0, 4.0)
+    assert Settings.from_env(
+        {"ACTION_TIMEOUT_SECONDS": "2", "REPLY_DEADLINE_SECONDS": "4"}
+    ) == Settings(2.0, 4.0)
     with pytest.raises(ValueError, match="ACTION_TIMEOUT_SECONDS"):
         Settings.from_env({"ACTION_TIMEOUT_SECONDS": "0"})

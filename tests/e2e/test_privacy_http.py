@@ -26,8 +26,9 @@ from bot.core.redaction import EPOST, PERSONNUMMER, TELEFON
 
 pytestmark = pytest.mark.slow
 
-HTTP_SETTINGS = settings(max_examples=40, deadline=None, derandomize=False,
-                         suppress_health_check=[HealthCheck.too_slow])
+HTTP_SETTINGS = settings(
+    max_examples=40, deadline=None, derandomize=False, suppress_health_check=[HealthCheck.too_slow]
+)
 GENERATORS = {PERSONNUMMER: random_personnummer, TELEFON: random_phone, EPOST: random_email}
 SENTENCES = [
     "Hej! Mitt personnummer är {}. Hur lång tid tar bygglov?",
@@ -43,7 +44,8 @@ def user_events(db, sender: str) -> list[dict]:
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
             "select data from events where sender_id = ? and type_name = 'user' order by id",
-            (sender,)).fetchall()
+            (sender,),
+        ).fetchall()
     return [json.loads(data) for (data,) in rows]
 
 
@@ -56,8 +58,9 @@ def personal_messages(draw: st.DrawFn) -> tuple[str, str, str]:
 
 @HTTP_SETTINGS
 @given(personal_messages())
-def test_personal_data_never_reaches_the_tracker_store(rest, tracker_db, channel_texts,
-                                                       running_bot, message):
+def test_personal_data_never_reaches_the_tracker_store(
+    rest, tracker_db, channel_texts, running_bot, message
+):
     kind, item, text = message
     sender = f"privacy-{uuid.uuid4().hex[:12]}"
     replies = rest.ask(text, sender)
@@ -86,8 +89,10 @@ def test_harmless_numbers_are_stored_as_typed(rest, tracker_db, channel_texts, s
 
 def test_stored_parse_data_holds_only_masked_text(rest, tracker_db, channel_texts, catalog):
     sender = f"parse-{uuid.uuid4().hex[:12]}"
-    replies = rest.ask("Mitt personnummer är 811218-9876 och min mejl anna@exempel.se, "
-                       "hur lång tid tar bygglov?", sender)
+    replies = rest.ask(
+        "Mitt personnummer är 811218-9876 och min mejl anna@exempel.se, hur lång tid tar bygglov?",
+        sender,
+    )
     masked = "Mitt personnummer är [personnummer] och min mejl [e-post], hur lång tid tar bygglov?"
     [event] = user_events(tracker_db, sender)
     assert event["text"] == masked
@@ -98,14 +103,21 @@ def test_stored_parse_data_holds_only_masked_text(rest, tracker_db, channel_text
     # Masking does not get in the way of the answer.
     assert replies[0]["text"] == channel_texts.personal_data_removed
     assert catalog.declarations["bygglov"].source_url in "\n".join(
-        r.get("text", "") for r in replies)
+        r.get("text", "") for r in replies
+    )
 
 
 def test_client_metadata_is_masked_too(rest, tracker_db):
     sender = f"meta-{uuid.uuid4().hex[:12]}"
-    status, _ = rest.post(json.dumps({
-        "sender": sender, "message": "hej",
-        "metadata": {"note": "ring 070-123 45 67", "page": "/bygglov"}}).encode())
+    status, _ = rest.post(
+        json.dumps(
+            {
+                "sender": sender,
+                "message": "hej",
+                "metadata": {"note": "ring 070-123 45 67", "page": "/bygglov"},
+            }
+        ).encode()
+    )
     assert status == 200
     stored = stored_rows(tracker_db, [sender])[sender]
     assert "070-123 45 67" not in stored and "[telefon]" in stored and "/bygglov" in stored
@@ -135,12 +147,15 @@ def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db, channel_t
                 answered.set()
 
         client.on("bot_uttered", on_bot)
-        await client.connect(running_bot.rasa_url, socketio_path="/socket.io",
-                             transports=["polling"])  # aiohttp 3.9 lacks ws timeouts
+        await client.connect(
+            running_bot.rasa_url, socketio_path="/socket.io", transports=["polling"]
+        )  # aiohttp 3.9 lacks ws timeouts
         await client.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(confirmed.wait(), 10)
-        await client.emit("user_uttered", {"session_id": session_id,
-                                           "message": "min mobil är 070-765 43 21, hej!"})
+        await client.emit(
+            "user_uttered",
+            {"session_id": session_id, "message": "min mobil är 070-765 43 21, hej!"},
+        )
         await asyncio.wait_for(answered.wait(), 20)
         await asyncio.sleep(0.5)
         await client.disconnect()

@@ -30,9 +30,15 @@ from tests.helpers.review import (
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -65,13 +71,31 @@ def validate(export: Path, folder: Path) -> subprocess.CompletedProcess:
     for part in ("nlu", "rules", "stories"):
         shutil.copytree(PROJECT_ROOT / "data" / part, data / part)
     shutil.copy(export, data / "nlu" / "granskade.yml")
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     return subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "data", "validate", "--fail-on-warnings",
-         "--domain", str(PROJECT_ROOT / "domain.yml"),
-         "--config", str(PROJECT_ROOT / "config.yml"), "--data", str(data)],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "data",
+            "validate",
+            "--fail-on-warnings",
+            "--domain",
+            str(PROJECT_ROOT / "domain.yml"),
+            "--config",
+            str(PROJECT_ROOT / "config.yml"),
+            "--data",
+            str(data),
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_review_in_chromium(server, browser, tmp_path):
@@ -96,7 +120,7 @@ def test_review_in_chromium(server, browser, tmp_path):
     assert page.locator("tr[data-sender=bygglov-1]").count() == 1
 
     # Open a transcript; the XSS attempt in the other row is plain text, not markup.
-    assert page.locator("text=<script>alert(\"xss\")</script>").count() == 1
+    assert page.locator('text=<script>alert("xss")</script>').count() == 1
     page.get_by_role("link", name="hur lång tid tar bygglov?").click()
     page.wait_for_url("**/granska/samtal/bygglov-1")
     assert page.locator("li.user").first.locator("dd").first.inner_text() == "ask_promises"
@@ -163,9 +187,12 @@ def test_review_pages_pass_axe(server, browser):
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',"
-            " 'wcag21aa']})")
+            " 'wcag21aa']})"
+        )
         if result["violations"]:
-            problems[path] = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-                              for v in result["violations"]]
+            problems[path] = [
+                (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+                for v in result["violations"]
+            ]
     context.close()
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)

@@ -45,8 +45,9 @@ def require_nginx() -> None:
         pytest.skip(str(exc))
 
 
-def scaled_stack(model: Path, log_dir: Path, tracker_db_url: str,
-                 lock_store_url: str | None) -> Stack:
+def scaled_stack(
+    model: Path, log_dir: Path, tracker_db_url: str, lock_store_url: str | None
+) -> Stack:
     env = {"TRACKER_DB_URL": tracker_db_url, "LOCK_STORE_URL": lock_store_url or ""}
     return Stack.on_free_ports(model, log_dir, env, rasa_replicas=2, action_servers=2)
 
@@ -58,8 +59,7 @@ def scaled(quick_model, tmp_path_factory):
     require_nginx()
     redis_url = redis_url_or_skip()
     with postgres_schema("scaling") as db_url:
-        stack = scaled_stack(quick_model, tmp_path_factory.mktemp("scaled"), db_url,
-                             redis_url)
+        stack = scaled_stack(quick_model, tmp_path_factory.mktemp("scaled"), db_url, redis_url)
         stack.start()
         try:
             yield stack
@@ -81,8 +81,7 @@ def texts_of(replies) -> str:
 def test_the_balancer_serves_where_one_rasa_would(scaled, catalog):
     # nginx listens on rasa_port; the replicas on their own ports.
     assert scaled.rasa_port not in scaled.rasa_replica_ports
-    status, replies = post_message(scaled.rasa_url, uuid.uuid4().hex,
-                                   "hur lång tid tar bygglov?")
+    status, replies = post_message(scaled.rasa_url, uuid.uuid4().hex, "hur lång tid tar bygglov?")
     assert status == 200
     assert catalog.declarations["bygglov"].source_url in texts_of(replies)
 
@@ -112,9 +111,12 @@ def burst_of_twenty(stack: Stack) -> tuple[list[tuple[int, object]], TurnCheck]:
     the two replicas directly; then the stored conversation checked turn by turn."""
     texts = numbered(QUESTIONS)
     assert len(texts) == 20
-    results, check, late = burst_check([stack.replica_url(0), stack.replica_url(1)],
-                                       db_url_of(stack), texts,
-                                       ChannelTexts.from_domain().technical_problem)
+    results, check, late = burst_check(
+        [stack.replica_url(0), stack.replica_url(1)],
+        db_url_of(stack),
+        texts,
+        ChannelTexts.from_domain().technical_problem,
+    )
     print(f"{late} of 20 replies came after the reply deadline")  # shown on failure
     return results, check
 
@@ -136,18 +138,22 @@ def test_the_review_tool_lists_and_shows_conversations_from_postgresql(scaled):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     page = opener.open(f"{scaled.web_url}/granska/logga-in").read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"csrf_token": token, "username": "granskare",
-                                   "password": PASSWORD}).encode()
+    form = urllib.parse.urlencode(
+        {"csrf_token": token, "username": "granskare", "password": PASSWORD}
+    ).encode()
     landing = opener.open(f"{scaled.web_url}/granska/logga-in", data=form)
     assert landing.status == 200 and landing.url.endswith("/granska/")
 
-    listed = json.loads(opener.open(
-        f"{scaled.web_url}/granska/api/samtal?tjanst=snorojning").read())
+    listed = json.loads(
+        opener.open(f"{scaled.web_url}/granska/api/samtal?tjanst=snorojning").read()
+    )
     assert sender in [row["sender_id"] for row in listed["conversations"]]
     transcript = json.loads(opener.open(f"{scaled.web_url}/granska/api/samtal/{sender}").read())
     said = [line for line in transcript["lines"] if line["kind"] == "user"]
-    assert [line["text"] for line in said] == ["vad lovar ni om snöröjning?",
-                                               "och om ni inte gör det?"]
+    assert [line["text"] for line in said] == [
+        "vad lovar ni om snöröjning?",
+        "och om ni inte gör det?",
+    ]
     assert all(line["intent"] and line["confidence"] is not None for line in said)
     html = opener.open(f"{scaled.web_url}/granska/samtal/{sender}").read().decode()
     assert "snöröjning" in html
@@ -155,13 +161,17 @@ def test_the_review_tool_lists_and_shows_conversations_from_postgresql(scaled):
 
 def test_the_widget_api_goes_through_the_balancer(scaled, catalog):
     body = json.dumps({"message": "när töms soptunnan?"}).encode()
-    request = urllib.request.Request(f"{scaled.web_url}/api/chat", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{scaled.web_url}/api/chat", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         answer = json.loads(response.read())
     assert answer["turn"] == 1
-    assert any(catalog.declarations[s].source_url in m.get("text", "")
-               for m in answer["messages"] for s in catalog.declarations)
+    assert any(
+        catalog.declarations[s].source_url in m.get("text", "")
+        for m in answer["messages"]
+        for s in catalog.declarations
+    )
 
 
 def test_a_dead_replica_is_skipped_by_the_balancer(scaled, catalog):
@@ -172,14 +182,19 @@ def test_a_dead_replica_is_skipped_by_the_balancer(scaled, catalog):
         status, replies = post_message(scaled.rasa_url, sender, text)
         assert status == 200
         assert catalog.declarations["bygglov"].source_url in texts_of(replies)
-    assert check_turns(stored_events(db_url_of(scaled), sender),
-                       ["hur lång tid tar bygglov?", "och om ni inte håller det?"] * 3
-                       ).lost == 0
+    assert (
+        check_turns(
+            stored_events(db_url_of(scaled), sender),
+            ["hur lång tid tar bygglov?", "och om ni inte håller det?"] * 3,
+        ).lost
+        == 0
+    )
 
 
 @pytest.mark.parametrize("lock_store", ["none", "rasa"])
-def test_without_an_atomic_lock_store_replicas_race(lock_store, quick_model,
-                                                    tmp_path_factory, capsys):
+def test_without_an_atomic_lock_store_replicas_race(
+    lock_store, quick_model, tmp_path_factory, capsys
+):
     """Why the lock store, and ours (bot/adapters/lock_store.py), is needed: the same burst with
     each replica locking only in its own memory ("none"), and with Rasa's stock
     RedisLockStore ("rasa"). What happens is reported (docs/DEPLOYMENT.md quotes runs),
@@ -199,7 +214,9 @@ def test_without_an_atomic_lock_store_replicas_race(lock_store, quick_model,
             engine_for(db_url).dispose()
     statuses = Counter(status for status, _ in results)
     with capsys.disabled():
-        print(f"\n[2 replicas, 20 messages at once, lock store: {lock_store}] "
-              f"{check.summary()}; HTTP statuses {dict(statuses)}")
+        print(
+            f"\n[2 replicas, 20 messages at once, lock store: {lock_store}] "
+            f"{check.summary()}; HTTP statuses {dict(statuses)}"
+        )
     assert check.sent == 20
     assert statuses[200] > 0  # the replicas served; how many messages survived varies

@@ -21,9 +21,15 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TITLE = "Fråga om kommunens service"
 SENDER_KEY = "skelleftea-chat.sender"
@@ -41,8 +47,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -55,15 +60,17 @@ def new_page(browser):
     def make(viewport: dict | None = None, csp: bool = False, **options):
         # bypass_csp lets axe be injected, and tests the widget's own safety without
         # leaning on the demo page's Content-Security-Policy.
-        context = browser.new_context(viewport=viewport or DESKTOP, bypass_csp=not csp,
-                                      locale="sv-SE", **options)
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, bypass_csp=not csp, locale="sv-SE", **options
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.on("console", lambda message: message.type == "error"
-                and page.errors.append(message.text))
+        page.on(
+            "console", lambda message: message.type == "error" and page.errors.append(message.text)
+        )
         return page
 
     yield make
@@ -102,8 +109,9 @@ def sender_of(page) -> str | None:
 def rows(stack, table: str, sender: str) -> list[tuple]:
     path = stack.env["TRACKER_DB_URL"].split("sqlite:///", 1)[1]
     with sqlite3.connect(path) as connection:
-        return connection.execute(f"select * from {table} where sender_id = ?",
-                                  (sender,)).fetchall()
+        return connection.execute(
+            f"select * from {table} where sender_id = ?", (sender,)
+        ).fetchall()
 
 
 def axe_violations(page) -> list[dict]:
@@ -189,8 +197,7 @@ def test_a_whole_conversation_by_keyboard_only(web_bot, new_page, catalog):
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "360px"])
-def test_axe_finds_no_wcag_violations_with_buttons_and_a_promise_card(web_bot, new_page,
-                                                                      viewport):
+def test_axe_finds_no_wcag_violations_with_buttons_and_a_promise_card(web_bot, new_page, viewport):
     page = new_page(viewport=viewport)
     load(page, web_bot.web_url)
     assert axe_violations(page) == []  # the closed widget on the service page
@@ -211,8 +218,10 @@ def test_axe_finds_no_wcag_violations_with_buttons_and_a_promise_card(web_bot, n
 
     width = viewport["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    assert page.evaluate("(() => { const s = document.querySelector('.skw-scroll');"
-                         " return s.scrollWidth <= s.clientWidth; })()")
+    assert page.evaluate(
+        "(() => { const s = document.querySelector('.skw-scroll');"
+        " return s.scrollWidth <= s.clientWidth; })()"
+    )
     box = page.locator(".skw-panel").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width
     if width == 360:
@@ -240,8 +249,9 @@ def test_user_and_catalog_text_render_as_text_and_run_nothing(web_bot, new_page)
     timed["commitment"] += " <b onmouseover=window.__xss=5>"
     data["source_url"] = 'https://www.skelleftea.se/"><img/src=x/onerror=window.__xss=6>'
     try:
-        bygglov.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
-                           encoding="utf-8")
+        bygglov.write_text(
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
         time.sleep(1.5)  # the action server looks for catalog changes once a second
         ask(page, "hur lång tid tar bygglov?")
         card = page.locator(".skw-card")
@@ -313,8 +323,13 @@ def test_the_widget_gives_kundtjansts_number_when_the_bot_is_down(new_page, tmp_
     from bot.ops.stack import Stack, free_port
 
     # Only the web app, pointed at a Rasa port where nothing listens.
-    stack = Stack(model=Path("unused"), rasa_port=free_port(), web_port=free_port(),
-                  log_dir=tmp_path, env={"TRACKER_DB_URL": f"sqlite:///{tmp_path / 't.db'}"})
+    stack = Stack(
+        model=Path("unused"),
+        rasa_port=free_port(),
+        web_port=free_port(),
+        log_dir=tmp_path,
+        env={"TRACKER_DB_URL": f"sqlite:///{tmp_path / 't.db'}"},
+    )
     stack.start_web()
     try:
         page = new_page()
@@ -343,8 +358,10 @@ def test_text_at_200_percent_loses_nothing(web_bot, new_page, viewport):
         box = page.locator(selector).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, selector
         assert box["y"] >= 0 and box["y"] + box["height"] <= height, selector
-    assert page.evaluate("(() => { const s = document.querySelector('.skw-scroll');"
-                         " return s.scrollWidth <= s.clientWidth && s.clientHeight > 80; })()")
+    assert page.evaluate(
+        "(() => { const s = document.querySelector('.skw-scroll');"
+        " return s.scrollWidth <= s.clientWidth && s.clientHeight > 80; })()"
+    )
 
 
 def test_motion_follows_the_citizens_setting(web_bot, new_page):
@@ -352,5 +369,7 @@ def test_motion_follows_the_citizens_setting(web_bot, new_page):
         page = new_page(reduced_motion=setting)
         load(page, web_bot.web_url)
         open_widget(page)
-        assert page.locator(".skw-panel").evaluate(
-            "p => getComputedStyle(p).animationName") == animation
+        assert (
+            page.locator(".skw-panel").evaluate("p => getComputedStyle(p).animationName")
+            == animation
+        )

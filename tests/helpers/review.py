@@ -27,7 +27,8 @@ PASSWORD = "correct horse battery staple"
 
 # Two days ago at 10:00 UTC, so every test day is over and inside the default period.
 BASE = (datetime.now(timezone.utc) - timedelta(days=2)).replace(
-    hour=10, minute=0, second=0, microsecond=0)
+    hour=10, minute=0, second=0, microsecond=0
+)
 OLD = datetime(2024, 1, 10, 9, 0, tzinfo=timezone.utc)
 
 XSS_TEXT = '<script>alert("xss")</script> <img src=x onerror=alert(1)> och bygglov'
@@ -37,7 +38,7 @@ INJECTIONS = [
     "' OR '1'='1",
     "' OR 1=1 --",
     "'; DROP TABLE events; --",
-    "\" OR \"\"=\"",
+    '" OR ""="',
     "1' UNION SELECT sender_id, sender_id FROM events --",
     "') OR ('a'='a",
     "*/ OR 1=1 /*",
@@ -54,8 +55,13 @@ def ranking(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
 
 
 def service(value: str, start: int, end: int, entity: str = "service") -> dict[str, Any]:
-    return {"entity": entity, "value": value, "start": start, "end": end,
-            "extractor": "ServiceEntityExtractor"}
+    return {
+        "entity": entity,
+        "value": value,
+        "start": start,
+        "end": end,
+        "extractor": "ServiceEntityExtractor",
+    }
 
 
 @dataclass(frozen=True)
@@ -79,51 +85,131 @@ class Conversation:
 
 
 CONVERSATIONS = [
-    Conversation("bygglov-1", BASE, [
-        Turn("hur lång tid tar bygglov?", "ask_promises", 0.93,
-             ranking(("ask_promises", 0.93), ("ask_overview", 0.04), ("ask_contact", 0.02)),
-             [service("bygglov", 17, 24)], "action_answer_service",
-             "Tider och löften för bygglov: beslut inom 4 veckor.", "utter_promises"),
-        Turn("tack så mycket", "thank", 0.97, ranking(("thank", 0.97), ("affirm", 0.02)), [],
-             "utter_thank", "Varsågod! Fråga gärna om något mer.", "utter_thank"),
-    ]),
-    Conversation("fallback-1", BASE + timedelta(hours=1), [
-        Turn("blorf snurk", "nlu_fallback", 0.55,
-             ranking(("nlu_fallback", 0.55), ("greet", 0.31), ("ask_overview", 0.2),
-                     ("thank", 0.1)),
-             [], "action_two_stage_fallback",
-             "Jag är inte säker på att jag förstod. Menade du något av det här?",
-             "utter_ask_affirmation",
-             [{"title": "Något annat", "payload": "/out_of_scope"}]),
-    ]),
-    Conversation("handoff-1", BASE + timedelta(hours=2), [
-        Turn("kan jag få prata med en människa", "human_handoff", 0.88,
-             ranking(("human_handoff", 0.88), ("ask_contact", 0.1)), [], "action_human_handoff",
-             "Du når Kundtjänst på telefon 0910-73 50 00.", "utter_kundtjanst_contact"),
-    ]),
-    Conversation("snow-1", BASE + timedelta(hours=3), [
-        Turn("när plogar ni vår gata", "ask_promises", 0.61,
-             ranking(("ask_promises", 0.61), ("ask_overview", 0.3), ("ask_contact", 0.05)),
-             [service("snorojning", 4, 10)], "action_answer_service",
-             "Tider och löften för snöröjning: plogning inom 6 timmar.", "utter_promises"),
-    ]),
-    Conversation("xss-1", BASE + timedelta(hours=4), [
-        Turn(XSS_TEXT, "out_of_scope", 0.41,
-             ranking(("out_of_scope", 0.41), ("ask_overview", 0.35), ("greet", 0.1)),
-             [service("bygglov", 63, 70)], "utter_out_of_scope",
-             "Det kan jag tyvärr inte svara på.", "utter_out_of_scope"),
-    ]),
-    Conversation("simhall-1", BASE + timedelta(hours=5), [
-        Turn("när öppnar simhallen", "ask_overview", 0.9,
-             ranking(("ask_overview", 0.9), ("ask_promises", 0.05)),
-             [service("simhall och badhus", 11, 20, "unknown_service")],
-             "action_answer_service", "Jag hittar ingen serviceförklaring för simhallen.",
-             "utter_unknown_service"),
-    ]),
-    Conversation("old-1", OLD, [
-        Turn("hej", "greet", 0.99, ranking(("greet", 0.99)), [], "utter_greet",
-             "Hej! Jag svarar på frågor om kommunens tjänster.", "utter_greet"),
-    ]),
+    Conversation(
+        "bygglov-1",
+        BASE,
+        [
+            Turn(
+                "hur lång tid tar bygglov?",
+                "ask_promises",
+                0.93,
+                ranking(("ask_promises", 0.93), ("ask_overview", 0.04), ("ask_contact", 0.02)),
+                [service("bygglov", 17, 24)],
+                "action_answer_service",
+                "Tider och löften för bygglov: beslut inom 4 veckor.",
+                "utter_promises",
+            ),
+            Turn(
+                "tack så mycket",
+                "thank",
+                0.97,
+                ranking(("thank", 0.97), ("affirm", 0.02)),
+                [],
+                "utter_thank",
+                "Varsågod! Fråga gärna om något mer.",
+                "utter_thank",
+            ),
+        ],
+    ),
+    Conversation(
+        "fallback-1",
+        BASE + timedelta(hours=1),
+        [
+            Turn(
+                "blorf snurk",
+                "nlu_fallback",
+                0.55,
+                ranking(
+                    ("nlu_fallback", 0.55), ("greet", 0.31), ("ask_overview", 0.2), ("thank", 0.1)
+                ),
+                [],
+                "action_two_stage_fallback",
+                "Jag är inte säker på att jag förstod. Menade du något av det här?",
+                "utter_ask_affirmation",
+                [{"title": "Något annat", "payload": "/out_of_scope"}],
+            ),
+        ],
+    ),
+    Conversation(
+        "handoff-1",
+        BASE + timedelta(hours=2),
+        [
+            Turn(
+                "kan jag få prata med en människa",
+                "human_handoff",
+                0.88,
+                ranking(("human_handoff", 0.88), ("ask_contact", 0.1)),
+                [],
+                "action_human_handoff",
+                "Du når Kundtjänst på telefon 0910-73 50 00.",
+                "utter_kundtjanst_contact",
+            ),
+        ],
+    ),
+    Conversation(
+        "snow-1",
+        BASE + timedelta(hours=3),
+        [
+            Turn(
+                "när plogar ni vår gata",
+                "ask_promises",
+                0.61,
+                ranking(("ask_promises", 0.61), ("ask_overview", 0.3), ("ask_contact", 0.05)),
+                [service("snorojning", 4, 10)],
+                "action_answer_service",
+                "Tider och löften för snöröjning: plogning inom 6 timmar.",
+                "utter_promises",
+            ),
+        ],
+    ),
+    Conversation(
+        "xss-1",
+        BASE + timedelta(hours=4),
+        [
+            Turn(
+                XSS_TEXT,
+                "out_of_scope",
+                0.41,
+                ranking(("out_of_scope", 0.41), ("ask_overview", 0.35), ("greet", 0.1)),
+                [service("bygglov", 63, 70)],
+                "utter_out_of_scope",
+                "Det kan jag tyvärr inte svara på.",
+                "utter_out_of_scope",
+            ),
+        ],
+    ),
+    Conversation(
+        "simhall-1",
+        BASE + timedelta(hours=5),
+        [
+            Turn(
+                "när öppnar simhallen",
+                "ask_overview",
+                0.9,
+                ranking(("ask_overview", 0.9), ("ask_promises", 0.05)),
+                [service("simhall och badhus", 11, 20, "unknown_service")],
+                "action_answer_service",
+                "Jag hittar ingen serviceförklaring för simhallen.",
+                "utter_unknown_service",
+            ),
+        ],
+    ),
+    Conversation(
+        "old-1",
+        OLD,
+        [
+            Turn(
+                "hej",
+                "greet",
+                0.99,
+                ranking(("greet", 0.99)),
+                [],
+                "utter_greet",
+                "Hej! Jag svarar på frågor om kommunens tjänster.",
+                "utter_greet",
+            ),
+        ],
+    ),
 ]
 ALL = {c.sender_id for c in CONVERSATIONS}
 
@@ -144,25 +230,44 @@ def rasa_events(conversation: Conversation) -> list[Any]:
         moment += 0.5
         return moment
 
-    events: list[Any] = [ActionExecuted("action_session_start", timestamp=at()),
-                         SessionStarted(timestamp=at()),
-                         ActionExecuted("action_listen", timestamp=at())]
+    events: list[Any] = [
+        ActionExecuted("action_session_start", timestamp=at()),
+        SessionStarted(timestamp=at()),
+        ActionExecuted("action_listen", timestamp=at()),
+    ]
     for turn in conversation.turns:
         moment += 30
         message_id = uuid.uuid4().hex
-        parse_data = {"text": turn.text,
-                      "intent": {"name": turn.intent, "confidence": turn.confidence},
-                      "entities": turn.entities, "intent_ranking": turn.ranking,
-                      "message_id": message_id}
-        events.append(UserUttered(turn.text, intent=parse_data["intent"],
-                                  entities=turn.entities, parse_data=parse_data,
-                                  timestamp=at(), input_channel="rest", message_id=message_id))
+        parse_data = {
+            "text": turn.text,
+            "intent": {"name": turn.intent, "confidence": turn.confidence},
+            "entities": turn.entities,
+            "intent_ranking": turn.ranking,
+            "message_id": message_id,
+        }
+        events.append(
+            UserUttered(
+                turn.text,
+                intent=parse_data["intent"],
+                entities=turn.entities,
+                parse_data=parse_data,
+                timestamp=at(),
+                input_channel="rest",
+                message_id=message_id,
+            )
+        )
         for entity in turn.entities:
             if entity["entity"] == "service":
                 events.append(SlotSet("service", entity["value"], timestamp=at()))
         events.append(ActionExecuted(turn.action, timestamp=at()))
-        events.append(BotUttered(turn.bot_text, data={"buttons": turn.buttons},
-                                 metadata={"utter_action": turn.response}, timestamp=at()))
+        events.append(
+            BotUttered(
+                turn.bot_text,
+                data={"buttons": turn.buttons},
+                metadata={"utter_action": turn.response},
+                timestamp=at(),
+            )
+        )
         events.append(ActionExecuted("action_listen", timestamp=at()))
     return events
 
@@ -173,7 +278,8 @@ def write_conversations(store: Any, conversations: list[Conversation] = CONVERSA
     async def save_all() -> None:
         for conversation in conversations:
             tracker = DialogueStateTracker.from_events(
-                conversation.sender_id, rasa_events(conversation), slots=store.domain.slots)
+                conversation.sender_id, rasa_events(conversation), slots=store.domain.slots
+            )
             await store.save(tracker)
 
     asyncio.run(save_all())
@@ -218,8 +324,14 @@ def postgres_store() -> Iterator[tuple[str, Any]]:
     with admin.connect() as connection:
         connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
     options = f"-csearch_path={schema}"
-    store = SQLTrackerStore(domain(), dialect="postgresql", host="127.0.0.1", port=5432,
-                            db="test", query={"options": options})
+    store = SQLTrackerStore(
+        domain(),
+        dialect="postgresql",
+        host="127.0.0.1",
+        port=5432,
+        db="test",
+        query={"options": options},
+    )
     url = f"{PG_URL}?options={quote(options, safe='')}"
     try:
         yield url, store
@@ -273,26 +385,32 @@ class Client:
                 self.cookies.pop(name, None)
 
     def get(self, path: str, **kwargs: Any) -> Any:
-        _, response = self.app.test_client.get(path, cookies=self.cookies,
-                                               allow_redirects=False, **kwargs)
+        _, response = self.app.test_client.get(
+            path, cookies=self.cookies, allow_redirects=False, **kwargs
+        )
         self._keep(response)
         return response
 
-    def post(self, path: str, data: dict[str, str] | None = None, csrf: bool = True,
-             **kwargs: Any) -> Any:
+    def post(
+        self, path: str, data: dict[str, str] | None = None, csrf: bool = True, **kwargs: Any
+    ) -> Any:
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self.csrf)
-        _, response = self.app.test_client.post(path, data=data, cookies=self.cookies,
-                                                allow_redirects=False, **kwargs)
+        _, response = self.app.test_client.post(
+            path, data=data, cookies=self.cookies, allow_redirects=False, **kwargs
+        )
         self._keep(response)
         return response
 
     def login(self, username: str, password: str = PASSWORD, **kwargs: Any) -> Any:
         page = self.get("/granska/logga-in")
         token = CSRF.search(page.text).group(1)
-        response = self.post("/granska/logga-in", {"csrf_token": token, "username": username,
-                                                   "password": password}, **kwargs)
+        response = self.post(
+            "/granska/logga-in",
+            {"csrf_token": token, "username": username, "password": password},
+            **kwargs,
+        )
         if response.status == 303:
             landing = self.get("/granska/")
             self.csrf = CSRF.search(landing.text).group(1)

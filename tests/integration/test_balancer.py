@@ -26,7 +26,7 @@ ACTIONS = Upstream("actions", 5055, (5156, 5157, 5158))
 
 def block(config: str, header: str) -> str:
     start = config.index(header)
-    return config[start:config.index("}", start)]
+    return config[start : config.index("}", start)]
 
 
 def test_rest_is_balanced_by_open_requests_and_socketio_is_sticky(tmp_path):
@@ -37,8 +37,11 @@ def test_rest_is_balanced_by_open_requests_and_socketio_is_sticky(tmp_path):
     sticky = block(config, "upstream rasa_socketio {")
     assert "ip_hash;" in sticky and "server 127.0.0.1:5107" in sticky
     actions = block(config, "upstream actions {")
-    assert [port for port in ACTIONS.server_ports if f"127.0.0.1:{port}" in actions] == \
-        [5156, 5157, 5158]
+    assert [port for port in ACTIONS.server_ports if f"127.0.0.1:{port}" in actions] == [
+        5156,
+        5157,
+        5158,
+    ]
     assert "listen 127.0.0.1:5005;" in config and "listen 127.0.0.1:5055;" in config
     assert "location /socket.io/" in config and "Upgrade $http_upgrade" in config
     # Everything nginx writes stays in its state directory.
@@ -72,19 +75,33 @@ def test_scaled_stack_ports_and_names():
         Stack(model=Path("m"), rasa_replicas=2, rasa_replica_ports=[1])
 
 
-@pytest.mark.parametrize("env, code, message", [
-    ({"TRACKER_DB_URL": "sqlite:///var/never.db"}, 2, "shared tracker store"),
-    ({"TRACKER_DB_URL": "postgresql://127.0.0.1:5432/test"}, 2, "LOCK_STORE_URL"),
-    ({"TRACKER_DB_URL": "postgresql://127.0.0.1:5432/test",
-      "LOCK_STORE_URL": "redis://127.0.0.1:1/0"}, 3, "Cannot reach the lock store"),
-])
+@pytest.mark.parametrize(
+    "env, code, message",
+    [
+        ({"TRACKER_DB_URL": "sqlite:///var/never.db"}, 2, "shared tracker store"),
+        ({"TRACKER_DB_URL": "postgresql://127.0.0.1:5432/test"}, 2, "LOCK_STORE_URL"),
+        (
+            {
+                "TRACKER_DB_URL": "postgresql://127.0.0.1:5432/test",
+                "LOCK_STORE_URL": "redis://127.0.0.1:1/0",
+            },
+            3,
+            "Cannot reach the lock store",
+        ),
+    ],
+)
 def test_bot_run_refuses_unsafe_or_unreachable_scaling(env, code, message, tmp_path):
     model = tmp_path / "model.tar.gz"
     model.write_bytes(b"not used: refused before any server starts")
     full_env = {**os.environ, "LOCK_STORE_URL": "", **env}
     done = subprocess.run(
         [sys.executable, "-m", "bot.ops.cli", "run", "--model", str(model), "--rasa-replicas", "2"],
-        cwd=PROJECT_ROOT, env=full_env, capture_output=True, text=True, timeout=120)
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == code, done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr

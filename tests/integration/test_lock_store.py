@@ -50,8 +50,13 @@ def tickets_at_once(kind: type[RedisLockStore], clients: int) -> list[int]:
 
 
 def test_rasa_loads_it_from_the_endpoint_config(redis_available):
-    config = EndpointConfig(url="127.0.0.1", type="bot.adapters.lock_store.AtomicRedisLockStore",
-                            port=6379, db=0, key_prefix="skelleftea")
+    config = EndpointConfig(
+        url="127.0.0.1",
+        type="bot.adapters.lock_store.AtomicRedisLockStore",
+        port=6379,
+        db=0,
+        key_prefix="skelleftea",
+    )
     created = LockStore.create(config)
     assert isinstance(created, AtomicRedisLockStore)
     assert created.key_prefix == "skelleftea:lock:"
@@ -62,8 +67,10 @@ def test_tickets_issued_at_once_are_unique(redis_available, capsys):
     assert sorted(issued) == list(range(20))  # Rasa numbers tickets from 0
     stock = tickets_at_once(RedisLockStore, 20)
     with capsys.disabled():
-        print(f"\n[Rasa's RedisLockStore, 20 tickets at once] {len(set(stock))} distinct "
-              f"numbers: {sorted(stock)}")
+        print(
+            f"\n[Rasa's RedisLockStore, 20 tickets at once] {len(set(stock))} distinct "
+            f"numbers: {sorted(stock)}"
+        )
 
 
 def test_the_lock_is_gone_after_the_last_holder_and_expires_in_redis(redis_available):

@@ -41,14 +41,21 @@ def unmasked_events() -> list:
         ActionExecuted("action_session_start"),
         SessionStarted(metadata={"contact": "anna@exempel.se"}),
         ActionExecuted("action_listen"),
-        UserUttered(text, intent={"name": "ask_contact", "confidence": 0.9},
-                    entities=[{"entity": "unknown_service", "value": "070-123 45 67",
-                               "start": 26, "end": 39}],
-                    parse_data={"text": text, "intent": {"name": "ask_contact"}},
-                    metadata={"note": "0910 12 34 56"}, input_channel="someone_elses"),
+        UserUttered(
+            text,
+            intent={"name": "ask_contact", "confidence": 0.9},
+            entities=[
+                {"entity": "unknown_service", "value": "070-123 45 67", "start": 26, "end": 39}
+            ],
+            parse_data={"text": text, "intent": {"name": "ask_contact"}},
+            metadata={"note": "0910 12 34 56"},
+            input_channel="someone_elses",
+        ),
         SlotSet("service", "anna@exempel.se"),
-        BotUttered("Kundtjänst: 0910-73 50 00",
-                   metadata={"utter_action": "utter_x", "kundtjanst_phone": "0910-73 50 00"}),
+        BotUttered(
+            "Kundtjänst: 0910-73 50 00",
+            metadata={"utter_action": "utter_x", "kundtjanst_phone": "0910-73 50 00"},
+        ),
     ]
 
 
@@ -83,8 +90,7 @@ def assert_masked(stored: list[dict]) -> None:
 
 
 def test_sqlite_store_masks_before_saving(tmp_path, domain):
-    store = MaskingSQLTrackerStore(domain=domain, dialect="sqlite",
-                                   db=str(tmp_path / "tracker.db"))
+    store = MaskingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
     assert_masked(save_and_read(store, "sqlite-sender"))
     retrieved = asyncio.run(store.retrieve("sqlite-sender"))
     assert retrieved.latest_message.text == "mitt nr [personnummer], ring [telefon]"
@@ -113,8 +119,9 @@ class CollectingBroker(EventBroker):
 
 def test_events_streamed_to_an_event_broker_are_masked_too(tmp_path, domain):
     broker = CollectingBroker()
-    store = MaskingSQLTrackerStore(domain=domain, dialect="sqlite",
-                                   db=str(tmp_path / "tracker.db"), event_broker=broker)
+    store = MaskingSQLTrackerStore(
+        domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"), event_broker=broker
+    )
     save_and_read(store, "broker-sender")
     assert broker.published
     assert not any(item in json.dumps(broker.published) for item in PERSONAL)

@@ -41,13 +41,19 @@ def db_url(request, tmp_path):
 
 def store_conversation(db_url: str, sender: str, days_ago: list[float]) -> int:
     """A conversation through the real tracker store, one user+bot turn per age."""
-    store = MaskingSQLTrackerStore(host=db_url) if not db_url.startswith("sqlite") else \
-        MaskingSQLTrackerStore(dialect="sqlite", db=db_url.split("sqlite:///", 1)[1])
+    store = (
+        MaskingSQLTrackerStore(host=db_url)
+        if not db_url.startswith("sqlite")
+        else MaskingSQLTrackerStore(dialect="sqlite", db=db_url.split("sqlite:///", 1)[1])
+    )
     events = []
     for age in days_ago:
         at = NOW.timestamp() - age * DAY
-        events += [UserUttered("hej", timestamp=at), BotUttered("Hej!", timestamp=at + 1),
-                   ActionExecuted("action_listen", timestamp=at + 2)]
+        events += [
+            UserUttered("hej", timestamp=at),
+            BotUttered("Hej!", timestamp=at + 1),
+            ActionExecuted("action_listen", timestamp=at + 2),
+        ]
     asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
     store.engine.dispose()
     return len(events)
@@ -56,15 +62,20 @@ def store_conversation(db_url: str, sender: str, days_ago: list[float]) -> int:
 def senders(db_url: str) -> set[str]:
     engine = sa.create_engine(db_url)
     with engine.connect() as connection:
-        found = {s for (s,) in connection.execute(sa.text("select distinct sender_id "
-                                                          "from events"))}
+        found = {s for (s,) in connection.execute(sa.text("select distinct sender_id from events"))}
     engine.dispose()
     return found
 
 
-@pytest.mark.parametrize("env, days", [({}, 90), ({"RETENTION_DAYS": ""}, 90),
-                                       ({"RETENTION_DAYS": "30"}, 30),
-                                       ({"RETENTION_DAYS": " 365 "}, 365)])
+@pytest.mark.parametrize(
+    "env, days",
+    [
+        ({}, 90),
+        ({"RETENTION_DAYS": ""}, 90),
+        ({"RETENTION_DAYS": "30"}, 30),
+        ({"RETENTION_DAYS": " 365 "}, 365),
+    ],
+)
 def test_retention_days_from_the_environment(env, days):
     assert retention_days(env) == days
     assert DEFAULT_RETENTION_DAYS == 90
@@ -122,8 +133,14 @@ def test_bot_purge_command(tmp_path):
     store_conversation(url, "ancient", [400])
     store_conversation(url, "last-week", [7])
     env = {**os.environ, "TRACKER_DB_URL": url, "RETENTION_DAYS": "30"}
-    done = subprocess.run([sys.executable, "-m", "bot.ops.cli", "purge"], cwd=PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.ops.cli", "purge"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Purged 1 conversations (3 events)" in done.stdout
     assert "retention 30 days" in done.stdout
@@ -135,8 +152,14 @@ def test_bot_purge_command(tmp_path):
 
 def test_bot_purge_with_unreachable_database_is_a_clear_error():
     env = {**os.environ, "TRACKER_DB_URL": "postgresql://127.0.0.1:1/x"}
-    done = subprocess.run([sys.executable, "-m", "bot.ops.cli", "purge"], cwd=PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.ops.cli", "purge"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3
     assert "Cannot reach the tracker store database postgresql://127.0.0.1:1/x" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout

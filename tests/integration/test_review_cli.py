@@ -47,11 +47,14 @@ def test_add_list_remove(db_url, monkeypatch, capsys):
     assert (audit.ADD_USER, "rita") in actions and (audit.REMOVE_USER, "rita") in actions
 
 
-@pytest.mark.parametrize(("argv", "stdin", "message"), [
-    (["users", "add", "rita", "--role", "reviewer"], "short\n", "at least 12"),
-    (["users", "add", "Rita Svensson", "--role", "reviewer"], PASSWORD + "\n", "user names"),
-    (["users", "add", "x", "--role", "admin"], PASSWORD + "\n", "user names"),
-])
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["users", "add", "rita", "--role", "reviewer"], "short\n", "at least 12"),
+        (["users", "add", "Rita Svensson", "--role", "reviewer"], PASSWORD + "\n", "user names"),
+        (["users", "add", "x", "--role", "admin"], PASSWORD + "\n", "user names"),
+    ],
+)
 def test_refused_input(db_url, monkeypatch, capsys, argv, stdin, message):
     assert run(monkeypatch, argv, stdin) == 2
     assert message in capsys.readouterr().err
@@ -90,8 +93,13 @@ def test_unreachable_database_exits_3(monkeypatch, capsys):
 def test_the_bot_command_reads_the_password_from_a_pipe(tmp_path):
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     bot = Path(sys.executable).parent / "bot"
-    result = subprocess.run([str(bot), "users", "add", "anna", "--role", "admin"],
-                            input=PASSWORD + "\n", capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "TRACKER_DB_URL": url})
+    result = subprocess.run(
+        [str(bot), "users", "add", "anna", "--role", "admin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TRACKER_DB_URL": url},
+    )
     assert result.returncode == 0, result.stderr
     assert accounts.authenticate(engine_for(url), "anna", PASSWORD) is not None

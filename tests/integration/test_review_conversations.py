@@ -82,25 +82,28 @@ def test_list_is_newest_first_and_reads_rasas_events(client):
     assert page.text.index("när öppnar simhallen") < page.text.index("hur lång tid tar bygglov")
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ({"fran": DAY, "till": DAY}, ALL - {"old-1"}),
-    ({"till": OLD.date().isoformat()}, {"old-1"}),
-    ({"intent": "ask_promises"}, {"bygglov-1", "snow-1"}),
-    ({"intent": "nlu_fallback"}, {"fallback-1"}),
-    ({"tjanst": "bygglov"}, {"bygglov-1", "xss-1"}),
-    ({"tjanst": "snorojning"}, {"snow-1"}),
-    ({"under": "0.7"}, {"snow-1", "xss-1", "fallback-1"}),
-    ({"under": "0,5"}, {"xss-1", "fallback-1"}),
-    ({"fallback": "ja"}, {"fallback-1"}),
-    ({"handoff": "ja"}, {"handoff-1"}),
-    ({"tumme_ner": "ja"}, {"snow-1"}),
-    ({"sok": "plogar"}, {"snow-1"}),
-    ({"sok": "BYGGLOV"}, {"bygglov-1", "xss-1"}),
-    ({"sok": "ÖPPNAR"}, {"simhall-1"}),
-    ({"sok": "Tider och löften"}, set()),  # the bot's words are not searched
-    ({"tjanst": "bygglov", "under": "0.5"}, {"xss-1"}),
-    ({"intent": "ask_promises", "tjanst": "snorojning", "fran": DAY}, {"snow-1"}),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"fran": DAY, "till": DAY}, ALL - {"old-1"}),
+        ({"till": OLD.date().isoformat()}, {"old-1"}),
+        ({"intent": "ask_promises"}, {"bygglov-1", "snow-1"}),
+        ({"intent": "nlu_fallback"}, {"fallback-1"}),
+        ({"tjanst": "bygglov"}, {"bygglov-1", "xss-1"}),
+        ({"tjanst": "snorojning"}, {"snow-1"}),
+        ({"under": "0.7"}, {"snow-1", "xss-1", "fallback-1"}),
+        ({"under": "0,5"}, {"xss-1", "fallback-1"}),
+        ({"fallback": "ja"}, {"fallback-1"}),
+        ({"handoff": "ja"}, {"handoff-1"}),
+        ({"tumme_ner": "ja"}, {"snow-1"}),
+        ({"sok": "plogar"}, {"snow-1"}),
+        ({"sok": "BYGGLOV"}, {"bygglov-1", "xss-1"}),
+        ({"sok": "ÖPPNAR"}, {"simhall-1"}),
+        ({"sok": "Tider och löften"}, set()),  # the bot's words are not searched
+        ({"tjanst": "bygglov", "under": "0.5"}, {"xss-1"}),
+        ({"intent": "ask_promises", "tjanst": "snorojning", "fran": DAY}, {"snow-1"}),
+    ],
+)
 def test_filters(client, query, expected):
     assert set(client.senders(**query)) == expected
 
@@ -134,8 +137,7 @@ def test_sql_injection_in_every_filter_and_search(client, db_url, value):
     for name in ("intent", "tjanst", "tagg", "sok"):
         assert listed(client, **{name: value}) == [], (name, value)
     assert client.senders(sok=value, intent=value) == []
-    for name in ("fran", "till", "under", "fallback", "handoff", "tumme_ner", "granskad",
-                 "sida"):
+    for name in ("fran", "till", "under", "fallback", "handoff", "tumme_ner", "granskad", "sida"):
         assert set(listed(client, **{name: value})) <= ALL, (name, value)
     assert client.get("/granska/oversikt", params={"fran": value, "till": value}).status == 200
     assert client.get("/granska/admin/logg", params={"vem": value, "sida": value}).status == 200
@@ -161,8 +163,9 @@ def test_unreadable_filters_are_named_and_ignored(client):
 
 
 def test_list_rows_show_the_signals(client):
-    rows = {row["sender_id"]: row for row in
-            client.get("/granska/api/samtal").json["conversations"]}
+    rows = {
+        row["sender_id"]: row for row in client.get("/granska/api/samtal").json["conversations"]
+    }
     assert rows["bygglov-1"]["user_messages"] == 2
     assert rows["bygglov-1"]["services"] == ["bygglov"]
     assert rows["bygglov-1"]["intents"] == ["ask_promises", "thank"]
@@ -187,13 +190,17 @@ def test_transcript_shows_nlu_replies_actions_and_feedback(client):
     assert "Tumme ner på svaret" in text  # the citizen's feedback
     lines = client.get("/granska/api/samtal/snow-1").json["lines"]
     user = next(line for line in lines if line["kind"] == "user")
-    assert user["ranking"][:2] == [{"intent": "ask_promises", "confidence": 0.61},
-                                   {"intent": "ask_overview", "confidence": 0.3}]
+    assert user["ranking"][:2] == [
+        {"intent": "ask_promises", "confidence": 0.61},
+        {"intent": "ask_overview", "confidence": 0.3},
+    ]
     assert user["entities"] == [{"entity": "service", "value": "snorojning"}]
     bot = next(line for line in lines if line["kind"] == "bot")
     assert bot["rating"] == "down" and bot["response"] == "utter_promises"
     assert [line["action"] for line in lines if line["kind"] == "action"] == [
-        "action_session_start", "action_answer_service"]
+        "action_session_start",
+        "action_answer_service",
+    ]
 
 
 def test_fallback_transcript_shows_best_guess_and_buttons(client):
@@ -208,10 +215,19 @@ def test_tags_notes_and_reviewed_mark(client):
     assert client.post("/granska/samtal/bygglov-1/tagg", {"tag": "<b>"}).status == 303  # refused
     lines = client.get("/granska/api/samtal/bygglov-1").json["lines"]
     user_event = next(line["event_id"] for line in lines if line["kind"] == "user")
-    assert client.post("/granska/samtal/bygglov-1/anteckning",
-                       {"text": "Svaret var rätt.", "event_id": str(user_event)}).status == 303
-    assert client.post("/granska/samtal/bygglov-1/anteckning",
-                       {"text": "Hela samtalet gick bra."}).status == 303
+    assert (
+        client.post(
+            "/granska/samtal/bygglov-1/anteckning",
+            {"text": "Svaret var rätt.", "event_id": str(user_event)},
+        ).status
+        == 303
+    )
+    assert (
+        client.post(
+            "/granska/samtal/bygglov-1/anteckning", {"text": "Hela samtalet gick bra."}
+        ).status
+        == 303
+    )
     assert client.post("/granska/samtal/bygglov-1/granskad", {"granskad": "ja"}).status == 303
     body = client.get("/granska/api/samtal/bygglov-1").json
     assert body["tags"] == ["bra svar"]
@@ -222,8 +238,9 @@ def test_tags_notes_and_reviewed_mark(client):
     page = client.get("/granska/samtal/bygglov-1").text
     assert "Granskat av adam" in page and "Svaret var rätt." in page
     # a note on a message of another conversation is refused
-    response = client.post("/granska/samtal/snow-1/anteckning",
-                           {"text": "x", "event_id": str(user_event)})
+    response = client.post(
+        "/granska/samtal/snow-1/anteckning", {"text": "x", "event_id": str(user_event)}
+    )
     assert "fel=bad_message" in response.headers["location"]
     # remove the tag
     client.post("/granska/samtal/bygglov-1/tagg/ta-bort", {"tag": "bra svar"})
@@ -242,18 +259,23 @@ def test_csv_export_of_the_filtered_list(client):
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [r["sender_id"] for r in rows] == ["xss-1", "bygglov-1"]
     assert rows[1]["tumme_upp"] == "1"
-    messages = client.get("/granska/export/samtal.csv",
-                          params={"tjanst": "bygglov", "innehall": "meddelanden"})
+    messages = client.get(
+        "/granska/export/samtal.csv", params={"tjanst": "bygglov", "innehall": "meddelanden"}
+    )
     rows = list(csv.DictReader(io.StringIO(messages.text)))
     assert {r["sender_id"] for r in rows} == {"xss-1", "bygglov-1"}
     assert [r["roll"] for r in rows if r["sender_id"] == "bygglov-1"] == [
-        "user", "bot", "user", "bot"]
+        "user",
+        "bot",
+        "user",
+        "bot",
+    ]
 
 
 def test_csv_cells_cannot_run_as_formulas(client, db_url):
     from bot.review.views import _csv_safe
 
-    assert _csv_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert _csv_safe('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert _csv_safe("+46 70") == "'+46 70"
     assert _csv_safe("hej") == "hej"
 
@@ -307,6 +329,7 @@ def test_empty_tracker_store(tmp_path):
 
 # --- the query layer directly ---------------------------------------------------------------
 
+
 def test_pages_of_the_list(db_url):
     engine = engine_for(db_url)
     from bot.review.tables import create_tables
@@ -326,10 +349,23 @@ def test_small_batches_and_equal_timestamps(db_url, monkeypatch):
     from bot.review.tables import create_tables
 
     create_tables(engine)
-    rows = [{"sender_id": f"tie-{n}", "type_name": "user", "timestamp": 1_800_000_000.0,
-             "intent_name": "greet", "action_name": None,
-             "data": json.dumps({"event": "user", "text": f"hej {n}", "parse_data": {
-                 "intent": {"name": "greet", "confidence": 0.9}}})} for n in range(7)]
+    rows = [
+        {
+            "sender_id": f"tie-{n}",
+            "type_name": "user",
+            "timestamp": 1_800_000_000.0,
+            "intent_name": "greet",
+            "action_name": None,
+            "data": json.dumps(
+                {
+                    "event": "user",
+                    "text": f"hej {n}",
+                    "parse_data": {"intent": {"name": "greet", "confidence": 0.9}},
+                }
+            ),
+        }
+        for n in range(7)
+    ]
     with engine.begin() as connection:
         connection.execute(events.insert(), rows)
     monkeypatch.setattr(queries, "FIRST_WINDOW", 2)

@@ -78,9 +78,10 @@ def test_inbox_has_unsure_fallback_and_thumbs_down_messages(client):
 
 def test_confirming_with_a_corrected_intent_and_service(client, db_url):
     message = event_id(client, "när plogar ni vår gata")
-    response = client.post(f"/granska/nlu/{message}", {"intent": "ask_overview",
-                                                       "service": "snorojning",
-                                                       "beslut": "bekrafta"})
+    response = client.post(
+        f"/granska/nlu/{message}",
+        {"intent": "ask_overview", "service": "snorojning", "beslut": "bekrafta"},
+    )
     assert response.status == 303
     assert response.headers["location"] == "/granska/nlu?meddelande=verdict_saved"
     assert "när plogar ni vår gata" not in inbox(client)  # decided: out of the inbox
@@ -97,13 +98,16 @@ def test_dismissing_takes_it_out_of_inbox_and_exports(client):
     assert "blorf snurk" not in client.get("/granska/nlu/export/traningsdata.yml").text
 
 
-@pytest.mark.parametrize(("form", "error"), [
-    ({"intent": "no_such_intent"}, "bad_intent"),
-    ({"intent": "nlu_fallback"}, "bad_intent"),
-    ({"intent": "' OR 1=1 --"}, "bad_intent"),
-    ({"intent": "greet", "service": "simhallen"}, "bad_service"),
-    ({"intent": "greet", "text": "x" * 501}, "bad_example"),
-])
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"intent": "no_such_intent"}, "bad_intent"),
+        ({"intent": "nlu_fallback"}, "bad_intent"),
+        ({"intent": "' OR 1=1 --"}, "bad_intent"),
+        ({"intent": "greet", "service": "simhallen"}, "bad_service"),
+        ({"intent": "greet", "text": "x" * 501}, "bad_example"),
+    ],
+)
 def test_verdicts_must_name_a_domain_intent_and_catalog_service(client, form, error):
     message = event_id(client, "när plogar ni vår gata")
     response = client.post(f"/granska/nlu/{message}", {**form, "beslut": "bekrafta"})
@@ -117,13 +121,15 @@ def test_verdict_on_a_message_that_is_gone_is_404(client):
 
 def test_verdict_from_the_transcript_returns_there(client):
     message = event_id(client, "när plogar ni vår gata")
-    response = client.post(f"/granska/nlu/{message}", {"intent": "ask_promises",
-                                                       "tillbaka": "samtal"})
+    response = client.post(
+        f"/granska/nlu/{message}", {"intent": "ask_promises", "tillbaka": "samtal"}
+    )
     assert response.headers["location"] == "/granska/samtal/snow-1?meddelande=verdict_saved"
 
 
-def confirm(client: Client, text: str, intent: str, service: str = "",
-            example: str | None = None) -> None:
+def confirm(
+    client: Client, text: str, intent: str, service: str = "", example: str | None = None
+) -> None:
     form = {"intent": intent, "service": service, "beslut": "bekrafta"}
     if example is not None:
         form["text"] = example
@@ -144,22 +150,23 @@ def test_export_training_data_is_rasa_nlu_yaml(client, tmp_path):
         {"intent": "ask_promises", "examples": "- när plogar ni vår gata\n"},
         {"intent": "out_of_scope", "examples": "- blorf snurk\n"},
     ]
-    assert '  examples: |\n    - när plogar ni vår gata\n' in text  # data/nlu's layout
+    assert "  examples: |\n    - när plogar ni vår gata\n" in text  # data/nlu's layout
     path = tmp_path / "export.yml"
     path.write_text(text, encoding="utf-8")
     from rasa.shared.nlu.training_data.loading import load_data
 
     loaded = load_data(str(path))
     assert {(m.get("text"), m.get("intent")) for m in loaded.intent_examples} == {
-        ("när plogar ni vår gata", "ask_promises"), ("blorf snurk", "out_of_scope")}
+        ("när plogar ni vår gata", "ask_promises"),
+        ("blorf snurk", "out_of_scope"),
+    }
 
 
 def test_export_test_cases_marks_the_service(client, tmp_path):
     confirm(client, "när plogar ni vår gata", "ask_promises", "snorojning")
     confirm(client, "blorf snurk", "out_of_scope")
     text = client.get("/granska/nlu/export/tester.yml").text
-    assert ('- när [plogar]{"entity": "service", "value": "snorojning"} ni vår gata'
-            in text)
+    assert '- när [plogar]{"entity": "service", "value": "snorojning"} ni vår gata' in text
     path = tmp_path / "tests.yml"
     path.write_text(text, encoding="utf-8")
     from bench.nlu_evaluation import load_examples
@@ -177,9 +184,15 @@ def test_export_cleans_text_and_keeps_the_latest_verdict():
     def verdict(text: str, intent: str, at: float) -> Verdict:
         return Verdict(1, "s", text, None, None, "confirmed", intent, None, "rita", at)
 
-    export = nlu_yaml([verdict("hej [du](greet)  där", "greet", now),
-                       verdict("Hej [du](greet) där", "thank", now + 1),
-                       verdict("vad gäller", "no_such_intent", now)], intents, set())
+    export = nlu_yaml(
+        [
+            verdict("hej [du](greet)  där", "greet", now),
+            verdict("Hej [du](greet) där", "thank", now + 1),
+            verdict("vad gäller", "no_such_intent", now),
+        ],
+        intents,
+        set(),
+    )
     body = yaml.safe_load(export.text)
     assert body["nlu"] == [{"intent": "thank", "examples": "- Hej (du)(greet) där\n"}]
     assert export.skipped_invalid == 1
@@ -208,11 +221,11 @@ def test_cli_exports(client, db_url, tmp_path, monkeypatch, capsys):
 
 # --- dashboard -------------------------------------------------------------------------------
 
+
 def test_dashboard_figures(client):
     body = client.get("/granska/api/oversikt", params={"fran": DAY, "till": DAY}).json
     (day,) = body["days"]
-    assert day == {"day": DAY, "conversations": 6, "messages": 7, "fallbacks": 1,
-                   "handoffs": 1}
+    assert day == {"day": DAY, "conversations": 6, "messages": 7, "fallbacks": 1, "handoffs": 1}
     assert dict(body["top_intents"])["ask_promises"] == 2
     assert dict(body["top_services"]) == {"bygglov": 2, "snorojning": 1}
     assert body["unknown_services"] == [["simhall och badhus", 1]]
@@ -238,15 +251,27 @@ def test_dashboard_page_has_accessible_svg_charts(client):
 
 def test_chart_text_is_escaped(db_url):
     engine = engine_for(db_url)
-    data = {"event": "user", "text": "x", "parse_data": {
-        "intent": {"name": "ask_overview", "confidence": 0.9},
-        "entities": [{"entity": "unknown_service", "value": "<script>alert(1)</script>"}]}}
+    data = {
+        "event": "user",
+        "text": "x",
+        "parse_data": {
+            "intent": {"name": "ask_overview", "confidence": 0.9},
+            "entities": [{"entity": "unknown_service", "value": "<script>alert(1)</script>"}],
+        },
+    }
     with engine.begin() as connection:
-        connection.execute(events.insert().values(
-            sender_id="svg-1", type_name="user", timestamp=BASE.timestamp() + 60,
-            intent_name="ask_overview", data=json.dumps(data)))
-    board = stats.DashboardCache(0).dashboard(engine, date.fromisoformat(DAY),
-                                              date.fromisoformat(DAY))
+        connection.execute(
+            events.insert().values(
+                sender_id="svg-1",
+                type_name="user",
+                timestamp=BASE.timestamp() + 60,
+                intent_name="ask_overview",
+                data=json.dumps(data),
+            )
+        )
+    board = stats.DashboardCache(0).dashboard(
+        engine, date.fromisoformat(DAY), date.fromisoformat(DAY)
+    )
     from bot.review import charts
 
     svg = str(charts.bar_chart("<t>", "<d>", board.unknown_services))
@@ -258,19 +283,33 @@ def test_days_follow_swedish_time(tmp_path):
     engine = engine_for(url)
     create_tables(engine)
     # 22:30 UTC on 14 January is 23:30 in Sweden; 23:30 UTC is already the 15th.
-    moments = [datetime(2026, 1, 14, 22, 30, tzinfo=timezone.utc),
-               datetime(2026, 1, 14, 23, 30, tzinfo=timezone.utc),
-               datetime(2026, 7, 14, 21, 30, tzinfo=timezone.utc),  # 23:30 summer time
-               datetime(2026, 7, 14, 22, 30, tzinfo=timezone.utc)]  # 00:30 on the 15th
+    moments = [
+        datetime(2026, 1, 14, 22, 30, tzinfo=timezone.utc),
+        datetime(2026, 1, 14, 23, 30, tzinfo=timezone.utc),
+        datetime(2026, 7, 14, 21, 30, tzinfo=timezone.utc),  # 23:30 summer time
+        datetime(2026, 7, 14, 22, 30, tzinfo=timezone.utc),
+    ]  # 00:30 on the 15th
     with engine.begin() as connection:
         for n, moment in enumerate(moments):
-            connection.execute(events.insert().values(
-                sender_id=f"d{n}", type_name="user", timestamp=moment.timestamp(),
-                intent_name="greet", data=json.dumps({"event": "user", "text": "hej"})))
-    counted = {d: stats.count_day(engine, d).messages for d in (
-        date(2026, 1, 14), date(2026, 1, 15), date(2026, 7, 14), date(2026, 7, 15))}
-    assert counted == {date(2026, 1, 14): 1, date(2026, 1, 15): 1, date(2026, 7, 14): 1,
-                       date(2026, 7, 15): 1}
+            connection.execute(
+                events.insert().values(
+                    sender_id=f"d{n}",
+                    type_name="user",
+                    timestamp=moment.timestamp(),
+                    intent_name="greet",
+                    data=json.dumps({"event": "user", "text": "hej"}),
+                )
+            )
+    counted = {
+        d: stats.count_day(engine, d).messages
+        for d in (date(2026, 1, 14), date(2026, 1, 15), date(2026, 7, 14), date(2026, 7, 15))
+    }
+    assert counted == {
+        date(2026, 1, 14): 1,
+        date(2026, 1, 15): 1,
+        date(2026, 7, 14): 1,
+        date(2026, 7, 15): 1,
+    }
 
 
 def test_days_that_are_over_are_counted_once(db_url, monkeypatch):
@@ -299,17 +338,27 @@ def test_counting_days_together_or_one_by_one_agrees(db_url):
     together = stats.count_days(engine, span)
     for one in span:
         alone = stats.count_day(engine, one)
-        for name in ("messages", "conversations", "fallbacks", "handoffs", "intents",
-                     "services", "unknown_services", "thumbs_up", "thumbs_down"):
+        for name in (
+            "messages",
+            "conversations",
+            "fallbacks",
+            "handoffs",
+            "intents",
+            "services",
+            "unknown_services",
+            "thumbs_up",
+            "thumbs_down",
+        ):
             assert getattr(together[one], name) == getattr(alone, name), (one, name)
     assert together[day].messages == 7
 
 
 def test_period_defaults_to_the_last_30_days():
-    assert stats.period(None, None, today=date(2026, 3, 31)) == (date(2026, 3, 2),
-                                                                 date(2026, 3, 31))
-    assert stats.period(date(2026, 3, 5), date(2026, 3, 1)) == (date(2026, 3, 1),
-                                                                date(2026, 3, 5))
+    assert stats.period(None, None, today=date(2026, 3, 31)) == (
+        date(2026, 3, 2),
+        date(2026, 3, 31),
+    )
+    assert stats.period(date(2026, 3, 5), date(2026, 3, 1)) == (date(2026, 3, 1), date(2026, 3, 5))
     start, end = stats.period(date(2020, 1, 1), date(2026, 1, 1))
     assert (end - start).days == stats.MAX_DAYS - 1
 
@@ -320,5 +369,4 @@ def test_inbox_pages(db_url):
     first, more = queries.inbox(engine, 0.7, 1, page_size=2)
     second, more_after = queries.inbox(engine, 0.7, 2, page_size=2)
     assert more and not more_after
-    assert [i.sender_id for i in first + second] == ["xss-1", "snow-1", "fallback-1",
-                                                     "bygglov-1"]
+    assert [i.sender_id for i in first + second] == ["xss-1", "snow-1", "fallback-1", "bygglov-1"]

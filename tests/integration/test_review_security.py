@@ -106,21 +106,31 @@ def test_login_lands_where_the_user_was_going(app):
     page = client.get(target)
     assert 'name="next" value="/granska/samtal/bygglov-1"' in page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = client.post("/granska/logga-in", {"csrf_token": token, "username": "rita",
-                                                  "password": PASSWORD,
-                                                  "next": "/granska/samtal/bygglov-1"})
+    response = client.post(
+        "/granska/logga-in",
+        {
+            "csrf_token": token,
+            "username": "rita",
+            "password": PASSWORD,
+            "next": "/granska/samtal/bygglov-1",
+        },
+    )
     assert response.status == 303
     assert response.headers["location"] == "/granska/samtal/bygglov-1"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil",
-                                    "/api/chat", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil", "/api/chat", "javascript:alert(1)"],
+)
 def test_no_open_redirect_after_login(app, target):
     client = Client(app)
     page = client.get("/granska/logga-in")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = client.post("/granska/logga-in", {"csrf_token": token, "username": "rita",
-                                                  "password": PASSWORD, "next": target})
+    response = client.post(
+        "/granska/logga-in",
+        {"csrf_token": token, "username": "rita", "password": PASSWORD, "next": target},
+    )
     assert response.headers["location"] == "/granska/"
 
 
@@ -128,8 +138,11 @@ def test_session_cookie_flags(app):
     client = Client(app)
     response = client.login("rita")
     assert response.status == 303
-    cookie = next(v for k, v in response.headers.items()
-                  if k.lower() == "set-cookie" and v.startswith("granska_session="))
+    cookie = next(
+        v
+        for k, v in response.headers.items()
+        if k.lower() == "set-cookie" and v.startswith("granska_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/granska" in cookie
     assert "Secure" not in cookie  # plain http in the test
 
@@ -137,16 +150,20 @@ def test_session_cookie_flags(app):
 def test_session_cookie_is_secure_behind_tls_proxy(app):
     client = Client(app)
     response = client.login("rita", headers={"X-Forwarded-Proto": "https"})
-    cookie = next(v for k, v in response.headers.items()
-                  if k.lower() == "set-cookie" and v.startswith("granska_session="))
+    cookie = next(
+        v
+        for k, v in response.headers.items()
+        if k.lower() == "set-cookie" and v.startswith("granska_session=")
+    )
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
 
 def test_login_without_csrf_token_is_403(app):
     client = Client(app)
     client.get("/granska/logga-in")
-    response = client.post("/granska/logga-in", {"username": "rita", "password": PASSWORD},
-                           csrf=False)
+    response = client.post(
+        "/granska/logga-in", {"username": "rita", "password": PASSWORD}, csrf=False
+    )
     assert response.status == 403
     assert "granska_session" not in client.cookies
 
@@ -166,8 +183,18 @@ def test_every_post_without_csrf_token_is_403(app):
         if method != "POST":
             continue
         for data in ({}, {"csrf_token": "wrong"}):
-            response = client.post(path, {**data, "tag": "x", "text": "x", "granskad": "ja",
-                                          "username": "rita", "intent": "greet"}, csrf=False)
+            response = client.post(
+                path,
+                {
+                    **data,
+                    "tag": "x",
+                    "text": "x",
+                    "granskad": "ja",
+                    "username": "rita",
+                    "intent": "greet",
+                },
+                csrf=False,
+            )
             assert response.status == 403, (path, data, response.status)
     # Nothing changed: rita still exists, bygglov-1 has no tag.
     assert accounts.get_user(engine_for(app.ctx.config.tracker_db_url), "rita")
@@ -178,21 +205,30 @@ def test_csrf_token_of_another_session_is_refused(app):
     first, second = Client(app), Client(app)
     first.login("rita")
     second.login("adam")
-    response = second.post("/granska/samtal/bygglov-1/tagg", {"csrf_token": first.csrf,
-                                                              "tag": "x"}, csrf=False)
+    response = second.post(
+        "/granska/samtal/bygglov-1/tagg", {"csrf_token": first.csrf, "tag": "x"}, csrf=False
+    )
     assert response.status == 403
 
 
 def test_csrf_token_in_header_is_accepted(app):
     client = Client(app)
     client.login("rita")
-    response = client.post("/granska/samtal/bygglov-1/tagg", {"tag": "via-header"}, csrf=False,
-                           headers={"X-CSRF-Token": client.csrf})
+    response = client.post(
+        "/granska/samtal/bygglov-1/tagg",
+        {"tag": "via-header"},
+        csrf=False,
+        headers={"X-CSRF-Token": client.csrf},
+    )
     assert response.status == 303
 
 
-ADMIN_PATHS = ["/granska/admin/anvandare", "/granska/admin/installningar",
-               "/granska/admin/logg", "/granska/export/samtal.csv"]
+ADMIN_PATHS = [
+    "/granska/admin/anvandare",
+    "/granska/admin/installningar",
+    "/granska/admin/logg",
+    "/granska/export/samtal.csv",
+]
 
 
 def test_reviewer_cannot_reach_admin_routes(app):
@@ -203,8 +239,7 @@ def test_reviewer_cannot_reach_admin_routes(app):
         assert response.status == 403, path
         assert "administratör" in response.text
     for path in ("/granska/admin/anvandare", "/granska/admin/anvandare/ta-bort"):
-        response = client.post(path, {"username": "adam", "role": "admin",
-                                      "password": "x" * 20})
+        response = client.post(path, {"username": "adam", "role": "admin", "password": "x" * 20})
         assert response.status == 403, path
     assert accounts.get_user(engine_for(app.ctx.config.tracker_db_url), "adam")
 
@@ -212,10 +247,17 @@ def test_reviewer_cannot_reach_admin_routes(app):
 def test_reviewer_reaches_reviewer_pages(app):
     client = Client(app)
     client.login("rita")
-    for path in ("/granska/", "/granska/nlu", "/granska/oversikt",
-                 "/granska/samtal/bygglov-1", "/granska/nlu/export/traningsdata.yml",
-                 "/granska/nlu/export/tester.yml", "/granska/api/samtal",
-                 "/granska/api/nlu", "/granska/api/oversikt"):
+    for path in (
+        "/granska/",
+        "/granska/nlu",
+        "/granska/oversikt",
+        "/granska/samtal/bygglov-1",
+        "/granska/nlu/export/traningsdata.yml",
+        "/granska/nlu/export/tester.yml",
+        "/granska/api/samtal",
+        "/granska/api/nlu",
+        "/granska/api/oversikt",
+    ):
         assert client.get(path).status == 200, path
     page = client.get("/granska/")
     assert "/granska/admin/anvandare" not in page.text  # no admin links for reviewers
@@ -259,8 +301,12 @@ def test_rate_limit_counts_per_account_and_per_ip(db_url):
     assert accounts.seconds_until_allowed(engine, "rita", "10.0.0.99", now=now + 1) > 0
     assert accounts.seconds_until_allowed(engine, "adam", "10.0.0.99", now=now + 1) == 0
     # The window is 15 minutes.
-    assert accounts.seconds_until_allowed(engine, "rita", "10.0.0.99",
-                                          now=now + accounts.FAILURE_WINDOW + 1) == 0
+    assert (
+        accounts.seconds_until_allowed(
+            engine, "rita", "10.0.0.99", now=now + accounts.FAILURE_WINDOW + 1
+        )
+        == 0
+    )
 
 
 def test_logout_ends_the_session(app):
@@ -283,8 +329,7 @@ def test_removed_user_is_logged_out(app, db_url):
 def test_citizen_text_is_escaped_everywhere(app):
     client = Client(app)
     client.login("adam")
-    for path in ("/granska/", "/granska/samtal/xss-1", "/granska/nlu",
-                 "/granska/?sok=script"):
+    for path in ("/granska/", "/granska/samtal/xss-1", "/granska/nlu", "/granska/?sok=script"):
         page = client.get(path).text
         assert "<script>alert" not in page, path
         assert "<img src=x onerror" not in page, path
@@ -299,8 +344,7 @@ def test_citizen_text_is_escaped_everywhere(app):
 def test_staff_input_is_escaped_too(app):
     client = Client(app)
     client.login("rita")
-    client.post("/granska/samtal/bygglov-1/anteckning",
-                {"text": "<script>alert('note')</script>"})
+    client.post("/granska/samtal/bygglov-1/anteckning", {"text": "<script>alert('note')</script>"})
     page = client.get("/granska/samtal/bygglov-1").text
     assert "<script>alert('note')" not in page
     assert "&lt;script&gt;alert(&#39;note&#39;)&lt;/script&gt;" in page

@@ -29,8 +29,13 @@ from bot.web.texts import load_web_texts
 KUNDTJANST_PHONE = "0910-73 50 00"
 TEXTS = yaml.safe_load(DEFAULT_TEXTS_FILE.read_text(encoding="utf-8"))
 BUTTONS = [{"title": "Bygglov", "payload": '/inform_service{"service":"bygglov"}'}]
-CARD = {"type": "promise_card", "name": "Bygglov", "promises": [],
-        "source_url": "https://www.skelleftea.se/bygglov", "reviewed": "2019-01-01"}
+CARD = {
+    "type": "promise_card",
+    "name": "Bygglov",
+    "promises": [],
+    "source_url": "https://www.skelleftea.se/bygglov",
+    "reviewed": "2019-01-01",
+}
 SENDER = "0123456789abcdef0123456789abcdef"
 
 
@@ -93,10 +98,12 @@ class FakeRasa:
             return web.json_response([])
         self._store(sender, "bot", {"text": f"Svar: {text}", "data": {"buttons": BUTTONS}})
         self._store(sender, "bot", {"text": None, "data": {"custom": CARD}})
-        return web.json_response([
-            {"recipient_id": sender, "text": f"Svar: {text}", "buttons": BUTTONS},
-            {"recipient_id": sender, "custom": CARD},
-        ])
+        return web.json_response(
+            [
+                {"recipient_id": sender, "text": f"Svar: {text}", "buttons": BUTTONS},
+                {"recipient_id": sender, "custom": CARD},
+            ]
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -119,8 +126,9 @@ def fake_rasa(db_path):
 
 @pytest.fixture
 def config(fake_rasa, db_path) -> WebConfig:
-    return WebConfig(rasa_url=fake_rasa.url, tracker_db_url=f"sqlite:///{db_path}",
-                     rasa_timeout_seconds=1.0)
+    return WebConfig(
+        rasa_url=fake_rasa.url, tracker_db_url=f"sqlite:///{db_path}", rasa_timeout_seconds=1.0
+    )
 
 
 @pytest.fixture
@@ -129,8 +137,9 @@ def app(config) -> Sanic:
 
 
 def post_json(app: Sanic, path: str, body) -> tuple:
-    return app.test_client.post(path, content=json.dumps(body),
-                                headers={"Content-Type": "application/json"})
+    return app.test_client.post(
+        path, content=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
 
 
 def assert_error(response, status: int, code: str) -> None:
@@ -139,11 +148,13 @@ def assert_error(response, status: int, code: str) -> None:
     assert response.json["error"] == code
     message = response.json["message"]
     assert message == TEXTS["errors"][code].format(
-        kundtjanst_phone=KUNDTJANST_PHONE, max_message_chars=1000)
+        kundtjanst_phone=KUNDTJANST_PHONE, max_message_chars=1000
+    )
     assert "Traceback" not in response.text
 
 
 # ------------------------------------------------------------------ widget feature
+
 
 def test_demo_page_embeds_the_widget_with_one_script_tag(app):
     _, response = app.test_client.get("/")
@@ -155,9 +166,14 @@ def test_demo_page_embeds_the_widget_with_one_script_tag(app):
     assert "default-src 'self'" in response.headers["content-security-policy"]
 
 
-@pytest.mark.parametrize("path, mime", [("/widget/chat.js", "javascript"),
-                                        ("/widget/chat.css", "text/css"),
-                                        ("/page.css", "text/css")])
+@pytest.mark.parametrize(
+    "path, mime",
+    [
+        ("/widget/chat.js", "javascript"),
+        ("/widget/chat.css", "text/css"),
+        ("/page.css", "text/css"),
+    ],
+)
 def test_widget_files_are_served_by_us(app, path, mime):
     _, response = app.test_client.get(path)
     assert response.status == 200 and mime in response.content_type
@@ -179,6 +195,7 @@ def test_texts_come_from_the_data_file(app):
 
 # ------------------------------------------------------------------ chat
 
+
 def test_chat_makes_a_sender_id_and_passes_rasas_answer_on(app, fake_rasa):
     _, response = post_json(app, "/api/chat", {"message": "hur lång tid tar bygglov?"})
     assert response.status == 200, response.text
@@ -189,8 +206,9 @@ def test_chat_makes_a_sender_id_and_passes_rasas_answer_on(app, fake_rasa):
         {"text": "Svar: hur lång tid tar bygglov?", "buttons": BUTTONS},
         {"custom": CARD},
     ]
-    assert fake_rasa.received == [{"sender": body["sender"],
-                                   "message": "hur lång tid tar bygglov?"}]
+    assert fake_rasa.received == [
+        {"sender": body["sender"], "message": "hur lång tid tar bygglov?"}
+    ]
     assert response.headers["cache-control"] == "no-store"
 
     _, again = post_json(app, "/api/chat", {"sender": body["sender"], "message": "och?"})
@@ -208,38 +226,50 @@ def test_a_message_of_exactly_the_limit_is_accepted(app):
     assert response.status == 200
 
 
-@pytest.mark.parametrize("content_type, body, status, code", [
-    ("text/plain", b'{"message": "hej"}', 415, "wrong_content_type"),
-    ("application/x-www-form-urlencoded", b"message=hej", 415, "wrong_content_type"),
-    (None, b'{"message": "hej"}', 415, "wrong_content_type"),
-    ("application/json", b"", 400, "invalid_json"),
-    ("application/json", b'{"message": "hej"', 400, "invalid_json"),
-    ("application/json", b"\xff\xfe\x00binary\x89PNG", 400, "invalid_encoding"),
-    ("application/json", b'{"message": "hej \xe5"}', 400, "invalid_encoding"),
-    ("application/json", b'{"message": "\\ud800"}', 400, "invalid_encoding"),
-    ("application/json", b'["hej"]', 400, "invalid_request"),
-    ("application/json", b'"hej"', 400, "invalid_request"),
-    ("application/json", b"{}", 400, "invalid_request"),
-    ("application/json", b'{"message": 42}', 400, "invalid_request"),
-    ("application/json", b'{"message": null}', 400, "invalid_request"),
-    ("application/json", b'{"message": ["hej"]}', 400, "invalid_request"),
-    ("application/json", b'{"message": "hej", "sender": 12345678}', 400, "invalid_sender"),
-    ("application/json", b'{"message": "hej", "sender": "short"}', 400, "invalid_sender"),
-    ("application/json", b'{"message": "hej", "sender": "../../etc/passwd"}', 400,
-     "invalid_sender"),
-    ("application/json", b'{"message": "hej", "sender": "' + b"a" * 65 + b'"}', 400,
-     "invalid_sender"),
-    ("application/json", b'{"message": ""}', 422, "empty_message"),
-    ("application/json", b'{"message": " \\n\\t "}', 422, "empty_message"),
-    ("application/json", b'{"message": "\\u0000"}', 422, "empty_message"),
-    ("application/json", json.dumps({"message": "a" * 1001}).encode(), 422,
-     "message_too_long"),
-    # Over the 16 KiB body limit, yet small enough that the client has sent it all before
-    # the server answers (a much larger body races the 413 against a reset connection).
-    ("application/json", b'{"message": "' + b"a" * 20_000 + b'"}', 413, "request_too_large"),
-], ids=lambda value: repr(value[:24]) if isinstance(value, bytes) else None)
-def test_bad_chat_input_is_refused_with_a_swedish_message(app, fake_rasa, content_type, body,
-                                                           status, code):
+@pytest.mark.parametrize(
+    "content_type, body, status, code",
+    [
+        ("text/plain", b'{"message": "hej"}', 415, "wrong_content_type"),
+        ("application/x-www-form-urlencoded", b"message=hej", 415, "wrong_content_type"),
+        (None, b'{"message": "hej"}', 415, "wrong_content_type"),
+        ("application/json", b"", 400, "invalid_json"),
+        ("application/json", b'{"message": "hej"', 400, "invalid_json"),
+        ("application/json", b"\xff\xfe\x00binary\x89PNG", 400, "invalid_encoding"),
+        ("application/json", b'{"message": "hej \xe5"}', 400, "invalid_encoding"),
+        ("application/json", b'{"message": "\\ud800"}', 400, "invalid_encoding"),
+        ("application/json", b'["hej"]', 400, "invalid_request"),
+        ("application/json", b'"hej"', 400, "invalid_request"),
+        ("application/json", b"{}", 400, "invalid_request"),
+        ("application/json", b'{"message": 42}', 400, "invalid_request"),
+        ("application/json", b'{"message": null}', 400, "invalid_request"),
+        ("application/json", b'{"message": ["hej"]}', 400, "invalid_request"),
+        ("application/json", b'{"message": "hej", "sender": 12345678}', 400, "invalid_sender"),
+        ("application/json", b'{"message": "hej", "sender": "short"}', 400, "invalid_sender"),
+        (
+            "application/json",
+            b'{"message": "hej", "sender": "../../etc/passwd"}',
+            400,
+            "invalid_sender",
+        ),
+        (
+            "application/json",
+            b'{"message": "hej", "sender": "' + b"a" * 65 + b'"}',
+            400,
+            "invalid_sender",
+        ),
+        ("application/json", b'{"message": ""}', 422, "empty_message"),
+        ("application/json", b'{"message": " \\n\\t "}', 422, "empty_message"),
+        ("application/json", b'{"message": "\\u0000"}', 422, "empty_message"),
+        ("application/json", json.dumps({"message": "a" * 1001}).encode(), 422, "message_too_long"),
+        # Over the 16 KiB body limit, yet small enough that the client has sent it all before
+        # the server answers (a much larger body races the 413 against a reset connection).
+        ("application/json", b'{"message": "' + b"a" * 20_000 + b'"}', 413, "request_too_large"),
+    ],
+    ids=lambda value: repr(value[:24]) if isinstance(value, bytes) else None,
+)
+def test_bad_chat_input_is_refused_with_a_swedish_message(
+    app, fake_rasa, content_type, body, status, code
+):
     headers = {"Content-Type": content_type} if content_type else {}
     _, response = app.test_client.post("/api/chat", content=body, headers=headers)
     assert_error(response, status, code)
@@ -341,6 +371,7 @@ def test_an_unexpected_error_is_logged_not_shown(app, monkeypatch):
 
 # ------------------------------------------------------------------ transcript, delete, feedback
 
+
 def chat(app, message: str = "hej", sender: str = SENDER) -> dict:
     _, response = post_json(app, "/api/chat", {"sender": sender, "message": message})
     assert response.status == 200, response.text
@@ -349,15 +380,18 @@ def chat(app, message: str = "hej", sender: str = SENDER) -> dict:
 
 def events_of(db_path: Path, sender: str) -> int:
     with sqlite3.connect(db_path) as connection:
-        return connection.execute("select count(*) from events where sender_id = ?",
-                                  (sender,)).fetchone()[0]
+        return connection.execute(
+            "select count(*) from events where sender_id = ?", (sender,)
+        ).fetchone()[0]
 
 
 def feedback_rows(db_path: Path, sender: str) -> list[tuple]:
     with sqlite3.connect(db_path) as connection:
         return connection.execute(
             "select message_index, bot_text, rating, message_timestamp, created_at "
-            "from feedback where sender_id = ?", (sender,)).fetchall()
+            "from feedback where sender_id = ?",
+            (sender,),
+        ).fetchall()
 
 
 def test_transcript_restores_the_conversation_with_ratings(app):
@@ -368,7 +402,13 @@ def test_transcript_restores_the_conversation_with_ratings(app):
     assert response.status == 200
     messages = response.json["messages"]
     assert [(m["role"], m["turn"]) for m in messages] == [
-        ("user", 1), ("bot", 1), ("bot", 1), ("user", 2), ("bot", 2), ("bot", 2)]
+        ("user", 1),
+        ("bot", 1),
+        ("bot", 1),
+        ("user", 2),
+        ("bot", 2),
+        ("bot", 2),
+    ]
     assert messages[3]["text"] == "Bygglov"  # the button's title, not its payload
     assert messages[2]["custom"] == CARD
     assert response.json["ratings"] == {"2": "up"}
@@ -378,8 +418,7 @@ def test_feedback_is_stored_with_the_answer_it_rates(app, db_path):
     chat(app, "hur lång tid tar bygglov?")
     _, response = post_json(app, "/api/feedback", {"sender": SENDER, "turn": 1, "rating": "up"})
     assert response.status == 201, response.text
-    _, response = post_json(app, "/api/feedback",
-                            {"sender": SENDER, "turn": 1, "rating": "down"})
+    _, response = post_json(app, "/api/feedback", {"sender": SENDER, "turn": 1, "rating": "down"})
     assert response.status == 201
     rows = feedback_rows(db_path, SENDER)
     assert len(rows) == 1
@@ -388,16 +427,19 @@ def test_feedback_is_stored_with_the_answer_it_rates(app, db_path):
     assert timestamp and created_at
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"sender": SENDER, "turn": 7, "rating": "up"}, 404, "unknown_answer"),
-    ({"sender": SENDER, "turn": 1, "rating": "meh"}, 400, "invalid_request"),
-    ({"sender": SENDER, "turn": "1", "rating": "up"}, 400, "invalid_request"),
-    ({"sender": SENDER, "turn": True, "rating": "up"}, 400, "invalid_request"),
-    ({"sender": SENDER, "turn": 0, "rating": "up"}, 400, "invalid_request"),
-    ({"sender": SENDER, "rating": "up"}, 400, "invalid_request"),
-    ({"sender": "x", "turn": 1, "rating": "up"}, 400, "invalid_sender"),
-    ({"turn": 1, "rating": "up"}, 400, "invalid_sender"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"sender": SENDER, "turn": 7, "rating": "up"}, 404, "unknown_answer"),
+        ({"sender": SENDER, "turn": 1, "rating": "meh"}, 400, "invalid_request"),
+        ({"sender": SENDER, "turn": "1", "rating": "up"}, 400, "invalid_request"),
+        ({"sender": SENDER, "turn": True, "rating": "up"}, 400, "invalid_request"),
+        ({"sender": SENDER, "turn": 0, "rating": "up"}, 400, "invalid_request"),
+        ({"sender": SENDER, "rating": "up"}, 400, "invalid_request"),
+        ({"sender": "x", "turn": 1, "rating": "up"}, 400, "invalid_sender"),
+        ({"turn": 1, "rating": "up"}, 400, "invalid_sender"),
+    ],
+)
 def test_bad_feedback_is_refused(app, db_path, body, status, code):
     chat(app)
     _, response = post_json(app, "/api/feedback", body)
@@ -406,8 +448,9 @@ def test_bad_feedback_is_refused(app, db_path, body, status, code):
 
 
 def test_feedback_needs_json(app):
-    _, response = app.test_client.post("/api/feedback", content=b"turn=1",
-                                       headers={"Content-Type": "text/plain"})
+    _, response = app.test_client.post(
+        "/api/feedback", content=b"turn=1", headers={"Content-Type": "text/plain"}
+    )
     assert_error(response, 415, "wrong_content_type")
 
 
@@ -434,6 +477,7 @@ def test_conversation_routes_check_the_sender_id(app, method):
 
 # ------------------------------------------------------------------ factory and texts
 
+
 def test_features_mount_only_their_blueprints(config):
     api_only = create_app(config, features=("api",))
     assert api_only.test_client.get("/")[1].status == 404
@@ -455,14 +499,24 @@ def test_texts_file_with_a_missing_key_is_refused_naming_the_file(tmp_path, conf
 
 
 def test_config_from_environment():
-    config = WebConfig.from_env({"RASA_URL": "http://rasa:5005/", "WEB_PORT": "8081",
-                                 "MAX_MESSAGE_CHARS": "500", "RATE_LIMIT_MESSAGES": "5",
-                                 "RATE_LIMIT_NEW_CONVERSATIONS": "50",
-                                 "TRACKER_DB_URL": "sqlite:////tmp/x.db"})
-    assert (config.rasa_url, config.port, config.max_message_chars,
-            config.rate_limit_messages, config.rate_limit_new_conversations,
-            config.tracker_db_url) == ("http://rasa:5005", 8081, 500, 5, 50,
-                                       "sqlite:////tmp/x.db")
+    config = WebConfig.from_env(
+        {
+            "RASA_URL": "http://rasa:5005/",
+            "WEB_PORT": "8081",
+            "MAX_MESSAGE_CHARS": "500",
+            "RATE_LIMIT_MESSAGES": "5",
+            "RATE_LIMIT_NEW_CONVERSATIONS": "50",
+            "TRACKER_DB_URL": "sqlite:////tmp/x.db",
+        }
+    )
+    assert (
+        config.rasa_url,
+        config.port,
+        config.max_message_chars,
+        config.rate_limit_messages,
+        config.rate_limit_new_conversations,
+        config.tracker_db_url,
+    ) == ("http://rasa:5005", 8081, 500, 5, 50, "sqlite:////tmp/x.db")
     assert WebConfig.from_env({}).port == 8000
     from bot.web.config import ConfigError
 

@@ -71,8 +71,11 @@ def test_transcript_shows_what_the_citizen_saw(db):
         {"role": "user", "turn": 2, "text": "Bygglov"},
         {"role": "bot", "turn": 2, "text": "Tider och löften för Bygglov:"},
         {"role": "bot", "turn": 2, "custom": CARD},
-        {"role": "bot", "turn": 2,
-         "text": "Källa: https://www.skelleftea.se/default.aspx?id=155433"},
+        {
+            "role": "bot",
+            "turn": 2,
+            "text": "Källa: https://www.skelleftea.se/default.aspx?id=155433",
+        },
     ]
 
 
@@ -89,8 +92,9 @@ def test_answer_joins_the_bot_messages_of_one_turn(db):
     assert conversations.user_message_count(url, "conversation-a") == 2
     second = conversations.answer(url, "conversation-a", 2)
     assert second is not None and second.turn == 2 and second.timestamp
-    assert second.text == ("Tider och löften för Bygglov:\n"
-                           "Källa: https://www.skelleftea.se/default.aspx?id=155433")
+    assert second.text == (
+        "Tider och löften för Bygglov:\nKälla: https://www.skelleftea.se/default.aspx?id=155433"
+    )
     assert conversations.answer(url, "conversation-a", 3) is None
     assert conversations.answer(url, "conversation-a", 0) is None
 

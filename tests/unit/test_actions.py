@@ -69,16 +69,21 @@ def test_declaration_whose_text_is_missing_says_so_and_promises_nothing(domain, 
 
 
 def test_follow_up_uses_the_service_in_the_slot(domain, catalog):
-    events, _, text = answer(domain, "ask_not_kept", slots={"service": "bygglov"},
-                             text="och om ni inte håller det?")
+    events, _, text = answer(
+        domain, "ask_not_kept", slots={"service": "bygglov"}, text="och om ni inte håller det?"
+    )
     for line in catalog.declarations["bygglov"].if_not_kept:
         assert line in text
     assert slot_events(events)["service"] == "bygglov"
 
 
 def test_naming_only_a_service_repeats_the_previous_question(domain):
-    events, messages, _ = answer(domain, "inform_service", [service_entity("fardtjanst")],
-                                 slots={"service": "bygglov", "aspect": "promises"})
+    events, messages, _ = answer(
+        domain,
+        "inform_service",
+        [service_entity("fardtjanst")],
+        slots={"service": "bygglov", "aspect": "promises"},
+    )
     assert messages[0]["response"] == "utter_promises_no_time"
     assert slot_events(events) == {"service": "fardtjanst", "aspect": "promises"}
 
@@ -94,8 +99,12 @@ def test_no_service_named_asks_which_with_buttons(domain, catalog):
 
 def test_unknown_service_promises_nothing_and_points_to_kundtjanst(domain):
     events, messages, text = answer(
-        domain, "ask_promises", [service_entity("simhallen", "unknown_service")],
-        slots={"service": "bygglov"}, text="vad lovar ni om simhallen?")
+        domain,
+        "ask_promises",
+        [service_entity("simhallen", "unknown_service")],
+        slots={"service": "bygglov"},
+        text="vad lovar ni om simhallen?",
+    )
     assert [m["response"] for m in messages] == ["utter_unknown_service"]
     assert "simhallen" in text and "0910-73 50 00" in text and "kundtjanst@skelleftea.se" in text
     assert slot_events(events)["service"] is None
@@ -147,8 +156,9 @@ def test_handoff_gives_contact_and_whether_open_now(domain, monkeypatch, now, ex
 
 
 def test_closed_on_saturday_says_it_opens_monday(domain, monkeypatch):
-    monkeypatch.setattr("actions.handoff.now_in_sweden",
-                        lambda: datetime(2026, 11, 28, 10, 0, tzinfo=STOCKHOLM))
+    monkeypatch.setattr(
+        "actions.handoff.now_in_sweden", lambda: datetime(2026, 11, 28, 10, 0, tzinfo=STOCKHOLM)
+    )
     tracker = make_tracker(user_message("är kundtjänst öppet", "human_handoff"))
     _, messages = run_action(ActionHumanHandoff(), tracker, domain)
     assert "måndag kl. 07:00" in render(messages[1], domain)
@@ -156,13 +166,22 @@ def test_closed_on_saturday_says_it_opens_monday(domain, monkeypatch):
 
 def test_fallback_offers_the_likeliest_intents_with_the_service(domain):
     message = user_message(
-        "bygglov krångel", "nlu_fallback", [service_entity("bygglov")],
-        ranking=[("nlu_fallback", 0.55), ("ask_promises", 0.4), ("ask_not_kept", 0.35),
-                 ("out_of_scope", 0.1)])
+        "bygglov krångel",
+        "nlu_fallback",
+        [service_entity("bygglov")],
+        ranking=[
+            ("nlu_fallback", 0.55),
+            ("ask_promises", 0.4),
+            ("ask_not_kept", 0.35),
+            ("out_of_scope", 0.1),
+        ],
+    )
     _, messages = run_action(ActionAskAffirmation(), make_tracker(message), domain)
     buttons = messages[0]["buttons"]
     assert messages[0]["response"] == "utter_ask_affirmation"
     assert [b["payload"] for b in buttons] == [
-        '/ask_promises{"service":"bygglov"}', '/ask_not_kept{"service":"bygglov"}',
-        "/out_of_scope"]
+        '/ask_promises{"service":"bygglov"}',
+        '/ask_not_kept{"service":"bygglov"}',
+        "/out_of_scope",
+    ]
     assert "Bygglov" in buttons[0]["title"]

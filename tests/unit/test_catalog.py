@@ -20,9 +20,26 @@ from bot.core.catalog import (
 )
 from tests.conftest import FACTS_SHEET
 
-OTHER_MUNICIPALITIES = ["Luleå", "Umeå", "Krokom", "Kristinehamn", "Jönköping", "Motala",
-                        "Härryda", "Kungsbacka", "Växjö", "Malmö", "Habo", "Vindeln", "Grums",
-                        "Arboga", "Vetlanda", "Ockelbo", "Timrå", "Älvkarleby"]
+OTHER_MUNICIPALITIES = [
+    "Luleå",
+    "Umeå",
+    "Krokom",
+    "Kristinehamn",
+    "Jönköping",
+    "Motala",
+    "Härryda",
+    "Kungsbacka",
+    "Växjö",
+    "Malmö",
+    "Habo",
+    "Vindeln",
+    "Grums",
+    "Arboga",
+    "Vetlanda",
+    "Ockelbo",
+    "Timrå",
+    "Älvkarleby",
+]
 
 
 def skelleftea_ids_in_facts_sheet() -> set[str]:
@@ -55,15 +72,21 @@ def test_known_promises_carry_their_commitments(catalog):
     commitments = " ".join(p.commitment or "" for p in bygglov.promises)
     for number in ("7", "4", "8", "2"):
         assert number in commitments
-    assert any("3" in (p.commitment or "") or "tre" in (p.commitment or "")
-               for p in catalog.declarations["forsorjningsstod"].promises)
+    assert any(
+        "3" in (p.commitment or "") or "tre" in (p.commitment or "")
+        for p in catalog.declarations["forsorjningsstod"].promises
+    )
 
 
 def test_no_other_municipality_appears_as_a_source_or_promise(catalog):
     for declaration in catalog.declarations.values():
-        texts = [declaration.summary, *(p.text for p in declaration.promises),
-                 *(p.commitment or "" for p in declaration.promises),
-                 *declaration.expectations, *declaration.if_not_kept]
+        texts = [
+            declaration.summary,
+            *(p.text for p in declaration.promises),
+            *(p.commitment or "" for p in declaration.promises),
+            *declaration.expectations,
+            *declaration.if_not_kept,
+        ]
         for text in texts:
             for name in OTHER_MUNICIPALITIES:
                 assert name not in text, (declaration.id, text)
@@ -94,8 +117,10 @@ def copy_catalog(tmp_path: Path) -> tuple[Path, Path]:
         (lambda d: d["promises"][0].update(id="Två ord"), r"bygglov\.yml: field 'promises\.0\.id'"),
         (lambda d: d.update(id="bygglov2"), r"bygglov\.yml: field 'id'.*file name"),
         (lambda d: d.update(unexpected="x"), r"bygglov\.yml: field 'unexpected'"),
-        (lambda d: d.update(synonyms=["snöröjning"]),
-         r"field 'synonyms': 'snöröjning' is also a word for"),
+        (
+            lambda d: d.update(synonyms=["snöröjning"]),
+            r"field 'synonyms': 'snöröjning' is also a word for",
+        ),
     ],
 )
 def test_a_broken_file_gives_an_error_naming_file_and_field(tmp_path, change, expected):

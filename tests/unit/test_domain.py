@@ -22,8 +22,11 @@ def response_constants() -> set[str]:
     """Every `UTTER_X = "utter_x"` constant in our Python code."""
     names = set()
     for path in python_files():
-        names |= set(re.findall(r'^UTTER_\w+ = "(utter_\w+)"', path.read_text(encoding="utf-8"),
-                                re.MULTILINE))
+        names |= set(
+            re.findall(
+                r'^UTTER_\w+ = "(utter_\w+)"', path.read_text(encoding="utf-8"), re.MULTILINE
+            )
+        )
     return names
 
 
@@ -33,8 +36,7 @@ def test_constants_are_found():
 
 
 def used_in_training_data() -> set[str]:
-    text = "\n".join(p.read_text(encoding="utf-8")
-                     for p in (PROJECT_ROOT / "data").rglob("*.yml"))
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "data").rglob("*.yml"))
     return set(re.findall(r"action: (utter_\w+)", text))
 
 

@@ -15,14 +15,14 @@ def at(*args):
 @pytest.mark.parametrize(
     ("now", "is_open"),
     [
-        (at(2026, 11, 25, 7, 0), True),      # Wednesday, opening minute
+        (at(2026, 11, 25, 7, 0), True),  # Wednesday, opening minute
         (at(2026, 11, 25, 16, 59), True),
         (at(2026, 11, 25, 17, 0), False),
         (at(2026, 11, 25, 6, 59), False),
-        (at(2026, 11, 28, 12, 0), False),    # Saturday
-        (at(2026, 11, 29, 12, 0), False),    # Sunday
-        (at(2026, 12, 25, 12, 0), False),    # juldagen
-        (at(2026, 6, 5, 16, 30), False),     # day before nationaldagen: closes 16
+        (at(2026, 11, 28, 12, 0), False),  # Saturday
+        (at(2026, 11, 29, 12, 0), False),  # Sunday
+        (at(2026, 12, 25, 12, 0), False),  # juldagen
+        (at(2026, 6, 5, 16, 30), False),  # day before nationaldagen: closes 16
         (at(2026, 6, 5, 15, 30), True),
     ],
 )

@@ -34,50 +34,59 @@ from bot.core.redaction import (
 P, T, E = "[personnummer]", "[telefon]", "[e-post]"
 
 
-@pytest.mark.parametrize("text, masked, kinds", [
-    # personnummer, every written form (811218-9876 has a valid check digit)
-    ("811218-9876", P, (PERSONNUMMER,)),
-    ("8112189876", P, (PERSONNUMMER,)),
-    ("811218 9876", P, (PERSONNUMMER,)),
-    ("811218+9876", P, (PERSONNUMMER,)),
-    ("19811218-9876", P, (PERSONNUMMER,)),
-    ("198112189876", P, (PERSONNUMMER,)),
-    ("19811218 9876", P, (PERSONNUMMER,)),
-    ("811218\u20139876", P, (PERSONNUMMER,)),  # en dash from a word processor
-    ("811218\u00a09876", P, (PERSONNUMMER,)),  # no-break space
-    # samordningsnummer: day + 60
-    ("811278-9873", P, (PERSONNUMMER,)),
-    ("19811278-9873", P, (PERSONNUMMER,)),
-    ("Mitt personnummer är 811218-9876, hur lång tid tar bygglov?",
-     f"Mitt personnummer är {P}, hur lång tid tar bygglov?", (PERSONNUMMER,)),
-    ("pnr:198112189876.", f"pnr:{P}.", (PERSONNUMMER,)),
-    # phone numbers, mobile and landline, national and international
-    ("070-123 45 67", T, (TELEFON,)),
-    ("0701234567", T, (TELEFON,)),
-    ("070 123 45 67", T, (TELEFON,)),
-    ("073-1234567", T, (TELEFON,)),
-    ("0910-73 50 00", T, (TELEFON,)),
-    ("0910-735000", T, (TELEFON,)),
-    ("0910 12345", T, (TELEFON,)),
-    ("(0910) 73 50 00", T, (TELEFON,)),
-    ("08-12 34 56", T, (TELEFON,)),
-    ("08-123 456 78", T, (TELEFON,)),
-    ("031-12 34 56", T, (TELEFON,)),
-    ("+46 70 123 45 67", T, (TELEFON,)),
-    ("+46701234567", T, (TELEFON,)),
-    ("+46 (0)70-123 45 67", T, (TELEFON,)),
-    ("+46 910 73 50 00", T, (TELEFON,)),
-    ("0046 70 123 45 67", T, (TELEFON,)),
-    ("ring mig på 070-123 45 67 efter 17", f"ring mig på {T} efter 17", (TELEFON,)),
-    ("tel:0701234567", f"tel:{T}", (TELEFON,)),
-    # e-mail
-    ("anna.svensson@exempel.se", E, (EPOST,)),
-    ("åsa.öberg@företag.se", E, (EPOST,)),
-    ("skriv till lars+kommun@mail.example.org.", f"skriv till {E}.", (EPOST,)),
-    # several kinds in one message
-    ("811218-9876 / 070-123 45 67 / a@b.se",
-     f"{P} / {T} / {E}", (PERSONNUMMER, TELEFON, EPOST)),
-])
+@pytest.mark.parametrize(
+    "text, masked, kinds",
+    [
+        # personnummer, every written form (811218-9876 has a valid check digit)
+        ("811218-9876", P, (PERSONNUMMER,)),
+        ("8112189876", P, (PERSONNUMMER,)),
+        ("811218 9876", P, (PERSONNUMMER,)),
+        ("811218+9876", P, (PERSONNUMMER,)),
+        ("19811218-9876", P, (PERSONNUMMER,)),
+        ("198112189876", P, (PERSONNUMMER,)),
+        ("19811218 9876", P, (PERSONNUMMER,)),
+        ("811218\u20139876", P, (PERSONNUMMER,)),  # en dash from a word processor
+        ("811218\u00a09876", P, (PERSONNUMMER,)),  # no-break space
+        # samordningsnummer: day + 60
+        ("811278-9873", P, (PERSONNUMMER,)),
+        ("19811278-9873", P, (PERSONNUMMER,)),
+        (
+            "Mitt personnummer är 811218-9876, hur lång tid tar bygglov?",
+            f"Mitt personnummer är {P}, hur lång tid tar bygglov?",
+            (PERSONNUMMER,),
+        ),
+        ("pnr:198112189876.", f"pnr:{P}.", (PERSONNUMMER,)),
+        # phone numbers, mobile and landline, national and international
+        ("070-123 45 67", T, (TELEFON,)),
+        ("0701234567", T, (TELEFON,)),
+        ("070 123 45 67", T, (TELEFON,)),
+        ("073-1234567", T, (TELEFON,)),
+        ("0910-73 50 00", T, (TELEFON,)),
+        ("0910-735000", T, (TELEFON,)),
+        ("0910 12345", T, (TELEFON,)),
+        ("(0910) 73 50 00", T, (TELEFON,)),
+        ("08-12 34 56", T, (TELEFON,)),
+        ("08-123 456 78", T, (TELEFON,)),
+        ("031-12 34 56", T, (TELEFON,)),
+        ("+46 70 123 45 67", T, (TELEFON,)),
+        ("+46701234567", T, (TELEFON,)),
+        ("+46 (0)70-123 45 67", T, (TELEFON,)),
+        ("+46 910 73 50 00", T, (TELEFON,)),
+        ("0046 70 123 45 67", T, (TELEFON,)),
+        ("ring mig på 070-123 45 67 efter 17", f"ring mig på {T} efter 17", (TELEFON,)),
+        ("tel:0701234567", f"tel:{T}", (TELEFON,)),
+        # e-mail
+        ("anna.svensson@exempel.se", E, (EPOST,)),
+        ("åsa.öberg@företag.se", E, (EPOST,)),
+        ("skriv till lars+kommun@mail.example.org.", f"skriv till {E}.", (EPOST,)),
+        # several kinds in one message
+        (
+            "811218-9876 / 070-123 45 67 / a@b.se",
+            f"{P} / {T} / {E}",
+            (PERSONNUMMER, TELEFON, EPOST),
+        ),
+    ],
+)
 def test_personal_data_is_masked(text, masked, kinds):
     result = redact(text)
     assert result.text == masked
@@ -85,47 +94,60 @@ def test_personal_data_is_masked(text, masked, kinds):
     assert result.count == len(kinds)
 
 
-@pytest.mark.parametrize("text", [
-    "2023-12-01",                 # date
-    "20231201",                   # date, no dashes
-    "01-02-2023",                 # date, day first
-    "1/12 2023",
-    "2023-1234",                  # case number
-    "KS 2023/0456",
-    "dnr BN 2022-000123",
-    "811218-9877",                # wrong check digit
-    "19811218-9877",
-    "8112189877",
-    "811232-9876",                # no 32nd of December
-    "051201-1234",                # personnummer shape, wrong check digit, leading 0
-    "556016-0680",                # organisationsnummer (month 60 is no date)
-    "ordernummer 123456789012",
-    "år 2024",
-    "10 314 kr",
-    "1 500 kronor",
-    "kl 07:30",
-    "kl. 14.15",
-    "07.30-17.00",
-    "postnummer 931 85",
-    "3 veckor",
-    "inom 7 arbetsdagar eller 8 veckor",
-    "ring 112 eller 1177",
-    "0910",                       # an area code alone
-    "2019-2023",
-    "version 3.6.21",
-    "kundtjanst@skelleftea",      # no top-level domain
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-12-01",  # date
+        "20231201",  # date, no dashes
+        "01-02-2023",  # date, day first
+        "1/12 2023",
+        "2023-1234",  # case number
+        "KS 2023/0456",
+        "dnr BN 2022-000123",
+        "811218-9877",  # wrong check digit
+        "19811218-9877",
+        "8112189877",
+        "811232-9876",  # no 32nd of December
+        "051201-1234",  # personnummer shape, wrong check digit, leading 0
+        "556016-0680",  # organisationsnummer (month 60 is no date)
+        "ordernummer 123456789012",
+        "år 2024",
+        "10 314 kr",
+        "1 500 kronor",
+        "kl 07:30",
+        "kl. 14.15",
+        "07.30-17.00",
+        "postnummer 931 85",
+        "3 veckor",
+        "inom 7 arbetsdagar eller 8 veckor",
+        "ring 112 eller 1177",
+        "0910",  # an area code alone
+        "2019-2023",
+        "version 3.6.21",
+        "kundtjanst@skelleftea",  # no top-level domain
+        "",
+    ],
+)
 def test_harmless_text_stays_as_typed(text):
     assert redact(text) == Redaction(text)
 
 
 def test_redact_json_masks_every_string_but_machine_ids():
-    value = {"text": "mitt nr 070-123 45 67", "entities": [{"value": "a@b.se"}],
-             "message_id": "a8112189876b", "n": 8112189876, "nested": ("811218-9876",)}
+    value = {
+        "text": "mitt nr 070-123 45 67",
+        "entities": [{"value": "a@b.se"}],
+        "message_id": "a8112189876b",
+        "n": 8112189876,
+        "nested": ("811218-9876",),
+    }
     masked, summary = redact_json(value)
-    assert masked == {"text": f"mitt nr {T}", "entities": [{"value": E}],
-                      "message_id": "a8112189876b", "n": 8112189876, "nested": [P]}
+    assert masked == {
+        "text": f"mitt nr {T}",
+        "entities": [{"value": E}],
+        "message_id": "a8112189876b",
+        "n": 8112189876,
+        "nested": [P],
+    }
     assert summary.kinds == (PERSONNUMMER, TELEFON, EPOST) and summary.count == 3
     assert value["text"] == "mitt nr 070-123 45 67"  # the input is not changed
 
@@ -133,21 +155,31 @@ def test_redact_json_masks_every_string_but_machine_ids():
 # --- properties -----------------------------------------------------------------------
 
 TODAY = date.today()
-SENTENCES = st.sampled_from([
-    "{}", "Mitt personnummer är {}.", "hej {} här, när plogas Storgatan?",
-    "Ring mig på {} tack", "({})", "nr:{}, bygglov 2023-1234", "{} {}",
-    "Jag, Anna Marklund {}, undrar om färdtjänst", "mejla {}!",
-])
+SENTENCES = st.sampled_from(
+    [
+        "{}",
+        "Mitt personnummer är {}.",
+        "hej {} här, när plogas Storgatan?",
+        "Ring mig på {} tack",
+        "({})",
+        "nr:{}, bygglov 2023-1234",
+        "{} {}",
+        "Jag, Anna Marklund {}, undrar om färdtjänst",
+        "mejla {}!",
+    ]
+)
 
 
 @st.composite
-def personnummer(draw: st.DrawFn, valid: bool = True,
-                 formats: tuple[str, ...] = PNR_FORMATS) -> str:
+def personnummer(
+    draw: st.DrawFn, valid: bool = True, formats: tuple[str, ...] = PNR_FORMATS
+) -> str:
     fmt = draw(st.sampled_from(formats))
     first, last = birth_range(fmt, TODAY)
     birth = draw(st.dates(min_value=first, max_value=last))
-    return format_personnummer(birth, draw(st.integers(1, 999)), fmt,
-                               coordination=draw(st.booleans()), valid=valid)
+    return format_personnummer(
+        birth, draw(st.integers(1, 999)), fmt, coordination=draw(st.booleans()), valid=valid
+    )
 
 
 def random_strategy(generator) -> st.SearchStrategy[str]:
@@ -185,8 +217,10 @@ def test_every_email_is_masked(email, sentence):
 
 
 @settings(max_examples=300)
-@given(personnummer(valid=False, formats=("12-", "12 ", "12", "10-", "10 ", "10+")),
-       SENTENCES.filter(lambda s: "{} {}" not in s))
+@given(
+    personnummer(valid=False, formats=("12-", "12 ", "12", "10-", "10 ", "10+")),
+    SENTENCES.filter(lambda s: "{} {}" not in s),
+)
 def test_wrong_check_digit_is_left_alone(number, sentence):
     # (Two such numbers side by side, "000101 0109 000101 0109", can also be read as a
     # phone number in the middle, "0109 000101", and are masked: the safe side.)
@@ -203,9 +237,12 @@ def test_ten_bare_digits_with_wrong_check_digit_are_kept_unless_phone_shaped(num
 
 
 @settings(max_examples=300)
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
-       st.sampled_from(["{:%Y-%m-%d}", "{:%Y%m%d}", "{:%d-%m-%Y}", "{:%d/%m %Y}",
-                        "{:%Y-%m-%d} kl {:%H:%M}"]))
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+    st.sampled_from(
+        ["{:%Y-%m-%d}", "{:%Y%m%d}", "{:%d-%m-%Y}", "{:%d/%m %Y}", "{:%Y-%m-%d} kl {:%H:%M}"]
+    ),
+)
 def test_dates_stay_as_typed(day, pattern):
     text = f"Beslut {pattern.format(day, day)}, diarienummer {day.year}-1234"
     assert redact(text).text == text
@@ -245,5 +282,6 @@ def test_fuzz_sample_has_no_leaks_and_no_false_masks():
 def test_birth_ranges_match_the_separator():
     first, last = birth_range("10+", TODAY)
     assert last < TODAY.replace(year=TODAY.year - 99) and first.year >= TODAY.year - 120
-    assert birth_range("10-", TODAY)[0] > TODAY.replace(year=TODAY.year - 100,
-                                                        day=1) - timedelta(days=31)
+    assert birth_range("10-", TODAY)[0] > TODAY.replace(year=TODAY.year - 100, day=1) - timedelta(
+        days=31
+    )

@@ -42,8 +42,14 @@ def test_finds_the_service(matcher, text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["va händer om ni inte håller det?", "hej hur mår du", "vad är en serviceförklaring",
-     "jag vill prata med en människa", "hur lång tid tar det?", "tack så mycket"],
+    [
+        "va händer om ni inte håller det?",
+        "hej hur mår du",
+        "vad är en serviceförklaring",
+        "jag vill prata med en människa",
+        "hur lång tid tar det?",
+        "tack så mycket",
+    ],
 )
 def test_finds_nothing_where_no_service_is_named(matcher, text):
     assert [m for m in matcher.find(text) if m.entity == KNOWN] == []
@@ -57,7 +63,7 @@ def test_services_without_declaration_are_recognised_as_such(matcher):
 def test_offsets_point_at_the_words(matcher):
     text = "Hur lång tid tar bygglovsansökan?"
     (match,) = matcher.find(text)
-    assert text[match.start:match.end] == "bygglovsansökan"
+    assert text[match.start : match.end] == "bygglovsansökan"
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from bench.turn_order import StoredEvent, check_turns, numbered
 
-SESSION = [("action", {"name": "action_session_start"}), ("session_started", {}),
-           ("action", {"name": "action_listen"})]
+SESSION = [
+    ("action", {"name": "action_session_start"}),
+    ("session_started", {}),
+    ("action", {"name": "action_listen"}),
+]
 
 
 def events(*items: tuple[str, dict]) -> list[StoredEvent]:
@@ -52,10 +55,18 @@ def test_an_answer_stored_under_the_wrong_message_is_a_mismatch():
 
 
 def test_a_message_reapplied_after_rewind_is_one_turn():
-    stored = events(user("hm"), bot("Menade du?"), LISTEN, user("bygglov"), ("rewind", {}),
-                    LISTEN, user("bygglov"), bot("Bygglov"), LISTEN)
-    check = check_turns(stored, ["hm", "bygglov"],
-                        {"hm": ["Menade du?"], "bygglov": ["Bygglov"]})
+    stored = events(
+        user("hm"),
+        bot("Menade du?"),
+        LISTEN,
+        user("bygglov"),
+        ("rewind", {}),
+        LISTEN,
+        user("bygglov"),
+        bot("Bygglov"),
+        LISTEN,
+    )
+    check = check_turns(stored, ["hm", "bygglov"], {"hm": ["Menade du?"], "bygglov": ["Bygglov"]})
     assert check.whole, check.summary()
 
 

@@ -28,7 +28,8 @@ def _message(raw: Any) -> dict[str, Any] | None:
     buttons = [
         {"title": b["title"], "payload": b["payload"]}
         for b in raw.get("buttons") or []
-        if isinstance(b, dict) and isinstance(b.get("title"), str)
+        if isinstance(b, dict)
+        and isinstance(b.get("title"), str)
         and isinstance(b.get("payload"), str)
     ]
     if buttons:
@@ -38,8 +39,9 @@ def _message(raw: Any) -> dict[str, Any] | None:
     return message or None
 
 
-async def send_message(session: aiohttp.ClientSession, rasa_url: str, sender: str,
-                       message: str, timeout: float) -> list[dict[str, Any]]:
+async def send_message(
+    session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str, timeout: float
+) -> list[dict[str, Any]]:
     try:
         async with session.post(
             rasa_url + WEBHOOK_PATH,

@@ -13,8 +13,13 @@ from collections.abc import Callable
 
 
 class RateLimiter:
-    def __init__(self, limit: int, window_seconds: float,
-                 clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 10_000,
+    ) -> None:
         self.limit = limit
         self.window = window_seconds
         self.clock = clock
@@ -37,8 +42,9 @@ class RateLimiter:
         return None
 
     def _forget_idle(self, now: float) -> None:
-        for key in [k for k, hits in self._hits.items() if not hits or
-                    hits[-1] <= now - self.window]:
+        for key in [
+            k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self.window
+        ]:
             del self._hits[key]
         if len(self._hits) >= self.max_keys:  # all busy: drop the oldest half
             for key in list(self._hits)[: self.max_keys // 2]:

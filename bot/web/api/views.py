@@ -42,8 +42,10 @@ def api_blueprint() -> Blueprint:
     async def texts(request: Request) -> HTTPResponse:
         ctx = request.app.ctx
         return json(
-            {"texts": ctx.texts.widget,
-             "limits": {"max_message_chars": ctx.config.max_message_chars}},
+            {
+                "texts": ctx.texts.widget,
+                "limits": {"max_message_chars": ctx.config.max_message_chars},
+            },
             headers={"Cache-Control": "public, max-age=300"},
         )
 
@@ -59,20 +61,29 @@ def api_blueprint() -> Blueprint:
             logger.info("sender=%s rate limited for %d s", incoming.sender, retry_after)
             raise ApiError("rate_limited", 429, retry_after=retry_after)
         try:
-            messages = await send_message(ctx.http, ctx.config.rasa_url, incoming.sender,
-                                          incoming.message, ctx.config.rasa_timeout_seconds)
+            messages = await send_message(
+                ctx.http,
+                ctx.config.rasa_url,
+                incoming.sender,
+                incoming.message,
+                ctx.config.rasa_timeout_seconds,
+            )
         except RasaUnavailable as exc:
             logger.error("sender=%s no answer: %s", incoming.sender, exc)
             raise ApiError("unavailable", 503) from exc
         try:
-            turn: int | None = await asyncio.to_thread(
-                conversations.user_message_count, ctx.config.tracker_db_url, incoming.sender
-            ) or None
+            turn: int | None = (
+                await asyncio.to_thread(
+                    conversations.user_message_count, ctx.config.tracker_db_url, incoming.sender
+                )
+                or None
+            )
         except SQLAlchemyError as exc:  # the answer still goes out, without thumbs
             logger.error("sender=%s tracker store not readable: %s", incoming.sender, exc)
             turn = None
-        logger.info("sender=%s turn=%s answered with %d messages", incoming.sender, turn,
-                    len(messages))
+        logger.info(
+            "sender=%s turn=%s answered with %d messages", incoming.sender, turn, len(messages)
+        )
         return json({"sender": incoming.sender, "turn": turn, "messages": messages})
 
     @bp.get("/conversation/<sender:str>")
@@ -81,11 +92,13 @@ def api_blueprint() -> Blueprint:
         db_url = request.app.ctx.config.tracker_db_url
         lines = await asyncio.to_thread(conversations.transcript, db_url, sender)
         rated = await asyncio.to_thread(feedback.ratings, db_url, sender)
-        return json({
-            "sender": sender,
-            "messages": [line.as_json() for line in lines],
-            "ratings": {str(turn): rating for turn, rating in rated.items()},
-        })
+        return json(
+            {
+                "sender": sender,
+                "messages": [line.as_json() for line in lines],
+                "ratings": {str(turn): rating for turn, rating in rated.items()},
+            }
+        )
 
     @bp.delete("/conversation/<sender:str>")
     async def delete_conversation(request: Request, sender: str) -> HTTPResponse:
@@ -93,21 +106,21 @@ def api_blueprint() -> Blueprint:
         db_url = request.app.ctx.config.tracker_db_url
         deleted = await asyncio.to_thread(conversations.delete_conversation, db_url, sender)
         logger.info("sender=%s deleted on request", sender)
-        return json({"sender": sender,
-                     "deleted": {"events": deleted.events, "feedback": deleted.feedback}})
+        return json(
+            {"sender": sender, "deleted": {"events": deleted.events, "feedback": deleted.feedback}}
+        )
 
     @bp.post("/feedback")
     async def rate(request: Request) -> HTTPResponse:
         rating = FeedbackRequest.parse(json_object(request))
         db_url = request.app.ctx.config.tracker_db_url
-        rated = await asyncio.to_thread(conversations.answer, db_url, rating.sender,
-                                        rating.turn)
+        rated = await asyncio.to_thread(conversations.answer, db_url, rating.sender, rating.turn)
         if rated is None:
             raise ApiError("unknown_answer", 404)
-        await asyncio.to_thread(feedback.save_rating, db_url, rating.sender, rated,
-                                rating.rating)
+        await asyncio.to_thread(feedback.save_rating, db_url, rating.sender, rated, rating.rating)
         logger.info("sender=%s turn=%d rated %s", rating.sender, rating.turn, rating.rating)
-        return json({"sender": rating.sender, "turn": rating.turn, "rating": rating.rating},
-                    status=201)
+        return json(
+            {"sender": rating.sender, "turn": rating.turn, "rating": rating.rating}, status=201
+        )
 
     return bp

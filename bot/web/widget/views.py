@@ -16,8 +16,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 PAGE_DIR = Path(__file__).parent / "page"
 
 # The demo page loads only our own files; the widget only talks to our own API.
-PAGE_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'self'")
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'"
+)
 
 
 def widget_blueprint() -> Blueprint:
