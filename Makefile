@@ -14,11 +14,12 @@ TRAINING_FILES := domain.yml config.yml $(shell find data/nlu data/rules data/st
 MODEL := models/skelleftea.tar.gz
 SPACY_MODEL := var/spacy_sv/meta.json
 
-.PHONY: help setup run run-scaled train shell lint validate test bench bench-scale clean browser npm nginx
+.PHONY: help setup run run-scaled train shell lint validate test test-unit bench bench-scale clean browser npm nginx
 
 help:
 	@echo "make run       set up everything, train if needed, start the bot (Ctrl-C stops)"
 	@echo "make test      set up everything and run lint, data validation and all tests"
+	@echo "make test-unit the unit tests only: seconds, no servers"
 	@echo "make train     train the full-quality model into $(MODEL)"
 	@echo "make shell     chat with the bot in the terminal"
 	@echo "make bench     NLU accuracy and server speed, ours vs stock Rasa"
@@ -74,6 +75,7 @@ shell: setup $(MODEL)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot actions bench tests
 	$(VENV)/bin/ruff format --check bot actions bench tests
+	$(VENV)/bin/lint-imports
 
 validate: $(VENV)/.installed
 	$(PY) -m bot.ops.cli check
@@ -95,6 +97,10 @@ npm: $(AXE)
 
 test: setup lint validate browser npm nginx
 	$(PY) -m pytest
+
+# Unit tests only: no servers, no model, no apt-get (a few seconds).
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest -q tests/unit
 
 bench: setup
 	$(PY) -m bench.nlu && $(PY) -m bench.privacy

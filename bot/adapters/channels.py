@@ -37,8 +37,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.core.catalog import PROJECT_ROOT
 from bot.core.redaction import PLACEHOLDERS, merge_kinds, redact, redact_json
+from bot.paths import DOMAIN_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class ChannelTexts:
     technical_problem: str
 
     @classmethod
-    def from_domain(cls, path: Path = PROJECT_ROOT / "domain.yml") -> ChannelTexts:
+    def from_domain(cls, path: Path = DOMAIN_FILE) -> ChannelTexts:
         """The two sentences from domain.yml; a missing one stops the server at start."""
         responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses")
 

@@ -21,11 +21,14 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, validator
 
+from bot.paths import (  # noqa: F401 (PROJECT_ROOT re-exported for bench/ and tests/)
+    DEFAULT_CATALOG_DIR,
+    DEFAULT_MUNICIPALITY_FILE,
+    PROJECT_ROOT,
+)
+
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CATALOG_DIR = PROJECT_ROOT / "data" / "declarations"
-DEFAULT_MUNICIPALITY_FILE = PROJECT_ROOT / "data" / "municipality.yml"
 
 SERVICEFORKLARING = "serviceförklaring"
 SERVICENIVA = "servicenivå"

@@ -9,9 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.core.catalog import PROJECT_ROOT, CatalogError
-
-TEXTS_FILE = PROJECT_ROOT / "data" / "texts.yml"
+from bot.core.catalog import CatalogError
+from bot.paths import TEXTS_FILE
 
 
 class Texts(BaseModel):

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.core.catalog import PROJECT_ROOT, CatalogError, load_catalog
+from bot.core.catalog import CatalogError, load_catalog
 from bot.ops.endpoints import (
     LockStoreUnreachable,
     TrackerDBUnreachable,
@@ -27,6 +27,7 @@ from bot.ops.endpoints import (
     tracker_db_url,
 )
 from bot.ops.stack import Stack, StackError
+from bot.paths import PROJECT_ROOT
 from bot.review.cli import add_review_commands
 from bot.store.retention import DailyPurge, purge_older_than, retention_days, runner_name
 

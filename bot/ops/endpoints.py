@@ -25,16 +25,15 @@ from urllib.parse import parse_qsl, urlparse
 
 import yaml
 
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import VAR_DIR  # noqa: F401 (re-exported for bench/ and tests/)
+from bot.store.database import (  # noqa: F401 (re-exported for bench/ and tests/)
+    TrackerDBUnreachable,
+    check_tracker_db,
+    describe_db_url,
+    tracker_db_url,
+)
 
-VAR_DIR = PROJECT_ROOT / "var"
-DEFAULT_TRACKER_DB = VAR_DIR / "tracker.db"
 TRACKER_STORE_TYPE = "bot.adapters.tracker_store.MaskingSQLTrackerStore"
-
-
-def tracker_db_url(env: dict[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    return env.get("TRACKER_DB_URL") or f"sqlite:///{DEFAULT_TRACKER_DB}"
 
 
 def tracker_store_config(url: str) -> dict:
@@ -120,42 +119,6 @@ def write_endpoints(path: Path, env: dict[str, str] | None = None) -> Path:
     )
     path.chmod(0o600)  # it may hold the database password
     return path
-
-
-class TrackerDBUnreachable(Exception):
-    """The tracker store database cannot be reached; the message says where and why."""
-
-
-def describe_db_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    parsed = urlparse(url)
-    if parsed.password:
-        return url.replace(f":{parsed.password}@", ":***@", 1)
-    return url
-
-
-def check_tracker_db(url: str, timeout: float = 5) -> None:
-    """Connect to the tracker store database once, or raise TrackerDBUnreachable.
-
-    Rasa's SQLTrackerStore retries an unreachable database forever (every 5 s), so
-    `bot run` checks first and stops with a clear message instead.
-    """
-    import sqlalchemy as sa
-
-    tracker_store_config(url)  # unsupported URLs are a ValueError with a clear message
-    connect_args = {"connect_timeout": max(1, int(timeout))} if url.startswith("postgres") else {}
-    try:
-        engine = sa.create_engine(url, connect_args=connect_args)
-        try:
-            with engine.connect() as connection:
-                connection.execute(sa.text("select 1"))
-        finally:
-            engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - driver errors vary; all mean "unreachable"
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise TrackerDBUnreachable(
-            f"Cannot reach the tracker store database {describe_db_url(url)}: {reason}"
-        ) from exc
 
 
 def create_database_if_missing(url: str, timeout: float = 5) -> bool:

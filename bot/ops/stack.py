@@ -25,9 +25,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.catalog import PROJECT_ROOT
 from bot.ops.balancer import Upstream, check_config_command, nginx_command, write_nginx_config
 from bot.ops.endpoints import VAR_DIR, write_endpoints
+from bot.paths import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 

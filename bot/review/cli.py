@@ -20,10 +20,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.ops.endpoints import TrackerDBUnreachable, check_tracker_db, tracker_db_url
 from bot.review import accounts, audit, reviews
 from bot.review.filters import SWEDISH_TIME
 from bot.review.tables import create_tables, engine_for
+from bot.store.database import TrackerDBUnreachable, check_tracker_db, tracker_db_url
 from bot.store.retention import runner_name
 
 EXIT_NO_SUCH_USER = 1

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.catalog import PROJECT_ROOT, default_store
+from bot.core.catalog import default_store
 from bot.core.matcher import KNOWN, ServiceMatcher
+from bot.paths import DATA_DIR, DOMAIN_FILE
 from bot.review.messages import SERVICE_ENTITY
 from bot.review.reviews import Verdict
 
-NLU_DIR = PROJECT_ROOT / "data" / "nlu"
-DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
+NLU_DIR = DATA_DIR / "nlu"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 

@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.catalog import DEFAULT_MUNICIPALITY_FILE, PROJECT_ROOT
-from bot.ops.endpoints import tracker_db_url
-
-DEFAULT_TEXTS_FILE = PROJECT_ROOT / "data" / "web_texts.yml"
+from bot.paths import DEFAULT_MUNICIPALITY_FILE, DEFAULT_TRACKER_DB
+from bot.paths import WEB_TEXTS_FILE as DEFAULT_TEXTS_FILE
+from bot.store.database import tracker_db_url
 
 
 class ConfigError(ValueError):
@@ -56,7 +55,7 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 @dataclass(frozen=True)
 class WebConfig:
     rasa_url: str = "http://127.0.0.1:5005"
-    tracker_db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    tracker_db_url: str = f"sqlite:///{DEFAULT_TRACKER_DB}"
     host: str = "127.0.0.1"
     port: int = 8000
     max_message_chars: int = 1000
