@@ -368,7 +368,7 @@ def test_small_batches_and_equal_timestamps(db_url, monkeypatch):
     ]
     with engine.begin() as connection:
         connection.execute(events.insert(), rows)
-    monkeypatch.setattr(queries, "FIRST_WINDOW", 2)
+    monkeypatch.setattr(queries.listing, "FIRST_WINDOW", 2)
     found = queries.matching_senders(engine, Filters())
     assert sorted(found[:7]) == sorted(r["sender_id"] for r in rows)
     assert found[7:] == NEWEST_FIRST
