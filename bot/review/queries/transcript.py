@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.review import messages as m
 from bot.review.queries.sql import chunks, feedback_exists, unindexed
@@ -65,10 +66,7 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
     with engine.connect() as connection:
         rows = connection.execute(
             sa.select(e.c.id, e.c.type_name, e.c.timestamp, e.c.action_name, e.c.data)
-            .where(
-                e.c.sender_id == sender_id,
-                unindexed(e.c.type_name).in_((m.USER, m.BOT, m.ACTION, m.SESSION_STARTED)),
-            )
+            .where(*_of_conversation(sender_id))
             .order_by(e.c.id)
         ).all()
         if not rows:
@@ -92,16 +90,45 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
                 nlu_verdicts.c.service,
             ).where(nlu_verdicts.c.sender_id == sender_id)
         ).all()
-        ratings: dict[int, str] = {}
-        if feedback_exists(engine):
-            ratings = dict(
-                connection.execute(
-                    sa.select(feedback.c.message_index, feedback.c.rating).where(
-                        feedback.c.sender_id == sender_id
-                    )
-                ).all()
-            )
+        ratings = _ratings(engine, connection, sender_id)
+    lines = _lines(rows, ratings)
+    return Transcript(
+        sender_id=sender_id,
+        lines=lines,
+        tags=list(tag_list),
+        notes=_attach_notes(lines, note_rows),
+        reviewed_by=mark.reviewed_by if mark else None,
+        reviewed_at=mark.reviewed_at if mark else None,
+        ratings=ratings,
+        verdicts={r.event_id: (r.status, r.intent, r.service) for r in verdict_rows},
+    )
 
+
+def _of_conversation(sender_id: str) -> tuple[ColumnElement, ...]:
+    """The events of one conversation that a transcript shows (or skips: action_listen)."""
+    e = events
+    return (
+        e.c.sender_id == sender_id,
+        unindexed(e.c.type_name).in_((m.USER, m.BOT, m.ACTION, m.SESSION_STARTED)),
+    )
+
+
+def _ratings(engine: Engine, connection: Connection, sender_id: str) -> dict[int, str]:
+    """Turn -> up/down, from the widget's `feedback` table (none if it does not exist)."""
+    if not feedback_exists(engine):
+        return {}
+    return dict(
+        connection.execute(
+            sa.select(feedback.c.message_index, feedback.c.rating).where(
+                feedback.c.sender_id == sender_id
+            )
+        ).all()
+    )
+
+
+def _lines(rows: Sequence[Row], ratings: dict[int, str]) -> list[Line]:
+    """The transcript's lines, numbered by turn; a rating goes on the first bot line of
+    its turn."""
     lines: list[Line] = []
     turn = 0
     rated_turns: set[int] = set()
@@ -121,6 +148,11 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
                 lines.append(Line(row.id, m.ACTION, row.timestamp, turn, action=row.action_name))
         else:
             lines.append(Line(row.id, m.SESSION_STARTED, row.timestamp, turn))
+    return lines
+
+
+def _attach_notes(lines: list[Line], note_rows: Sequence[Row]) -> list[Note]:
+    """Puts each note on its line; returns the notes on the whole conversation."""
     by_event = {line.event_id: line for line in lines}
     general: list[Note] = []
     for row in note_rows:
@@ -129,16 +161,7 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
             by_event[row.event_id].notes.append(note)
         else:
             general.append(note)
-    return Transcript(
-        sender_id=sender_id,
-        lines=lines,
-        tags=list(tag_list),
-        notes=general,
-        reviewed_by=mark.reviewed_by if mark else None,
-        reviewed_at=mark.reviewed_at if mark else None,
-        ratings=ratings,
-        verdicts={r.event_id: (r.status, r.intent, r.service) for r in verdict_rows},
-    )
+    return general
 
 
 def user_message(engine: Engine, event_id: int) -> tuple[str, m.Understanding] | None:
