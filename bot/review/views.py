@@ -490,14 +490,11 @@ def review_blueprint() -> Blueprint:
             }
         )
 
-    async def _exists(review: ReviewContext, sender_id: str) -> bool:
-        return await review.run(queries.transcript, review.engine, sender_id) is not None
-
     @bp.post("/samtal/<sender_id:str>/tagg")
     @staff()
     async def add_tag(request: Request, sender_id: str) -> HTTPResponse:
         review: ReviewContext = request.app.ctx.review
-        if not await _exists(review, sender_id):
+        if not await review.run(queries.conversation_exists, review.engine, sender_id):
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
         try:
             tag = await review.run(
@@ -554,7 +551,7 @@ def review_blueprint() -> Blueprint:
     @staff()
     async def mark_reviewed(request: Request, sender_id: str) -> HTTPResponse:
         review: ReviewContext = request.app.ctx.review
-        if not await _exists(review, sender_id):
+        if not await review.run(queries.conversation_exists, review.engine, sender_id):
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
         reviewed = _form(request, "granskad") != "nej"
         await review.run(

@@ -104,6 +104,15 @@ def transcript(engine: Engine, sender_id: str) -> Transcript | None:
     )
 
 
+def conversation_exists(engine: Engine, sender_id: str) -> bool:
+    """Whether `transcript` would find this conversation, without reading it."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.select(sa.literal_column("1")).where(*_of_conversation(sender_id)).limit(1)
+        ).first()
+    return found is not None
+
+
 def _of_conversation(sender_id: str) -> tuple[ColumnElement, ...]:
     """The events of one conversation that a transcript shows (or skips: action_listen)."""
     e = events
