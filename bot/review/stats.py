@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -23,12 +24,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.review import messages as m
 from bot.review.filters import SWEDISH_TIME, start_of_day
-from bot.review.queries import feedback_exists, is_postgres, raw_json_contains
+from bot.review.queries.sql import feedback_exists, is_postgres, raw_json_contains
 from bot.review.tables import events
 from bot.store.feedback import DOWN, UP, feedback
 
@@ -197,83 +198,137 @@ def _day_of_hour(hour: int) -> date:
     return datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(SWEDISH_TIME).date()
 
 
+class _Days:
+    """The days being counted, and the Unix-time span [start, end) they cover."""
+
+    def __init__(self, wanted: list[date]) -> None:
+        self.found = {day: Day(day) for day in wanted}
+        self.start = start_of_day(min(wanted))
+        self.end = start_of_day(max(wanted) + timedelta(days=1))
+
+    def of_hour(self, hour: int) -> Day | None:
+        return self.found.get(_day_of_hour(int(hour)))
+
+
+def _user_messages(days: _Days) -> tuple[ColumnElement, ...]:
+    e = events
+    return (e.c.type_name == m.USER, e.c.timestamp >= days.start, e.c.timestamp < days.end)
+
+
+def _hour_of_event(engine: Engine) -> ColumnElement:
+    return _hour(engine, events.c.timestamp).label("hour")
+
+
+# One query builder per figure, and what adds its rows to the days.
+
+
+def _messages_query(engine: Engine, days: _Days) -> sa.sql.Select:
+    """User messages per hour and intent: messages, fallbacks, handoffs, intents."""
+    hour = _hour_of_event(engine)
+    return (
+        sa.select(hour, events.c.intent_name, sa.func.count())
+        .where(*_user_messages(days))
+        .group_by(hour, events.c.intent_name)
+    )
+
+
+def _add_messages(days: _Days, rows: Iterable[Row]) -> None:
+    for h, intent, n in rows:
+        day = days.of_hour(h)
+        if day is None:
+            continue
+        day.messages += int(n)
+        if intent == m.FALLBACK_INTENT:
+            day.fallbacks += int(n)
+        elif intent == m.HANDOFF_INTENT:
+            day.handoffs += int(n)
+        if intent is not None:
+            day.intents[str(intent)] += int(n)
+
+
+def _conversations_query(engine: Engine, days: _Days) -> sa.sql.Select:
+    """The conversations with a user message, per hour."""
+    return (
+        sa.select(_hour_of_event(engine), events.c.sender_id)
+        .where(*_user_messages(days))
+        .distinct()
+    )
+
+
+def _add_conversations(days: _Days, rows: Iterable[Row]) -> None:
+    talked: set[tuple[date, str]] = set()
+    for h, sender in rows:
+        day = days.of_hour(h)
+        if day is not None and (day.day, sender) not in talked:
+            talked.add((day.day, sender))
+            day.conversations += 1
+
+
+def _services_query(engine: Engine, days: _Days) -> sa.sql.Select:
+    """The services (known and unknown) each conversation named, per hour."""
+    e = events
+    found_entities, entity, value = _entities(engine)
+    return (
+        sa.select(_hour_of_event(engine), entity, value, e.c.sender_id)
+        .select_from(e)
+        .join(found_entities, sa.true())
+        .where(
+            *_user_messages(days),
+            sa.or_(
+                raw_json_contains(e.c.data, m.SERVICE_ENTITY, quoted=True),
+                raw_json_contains(e.c.data, m.UNKNOWN_SERVICE_ENTITY, quoted=True),
+            ),
+            entity.in_((m.SERVICE_ENTITY, m.UNKNOWN_SERVICE_ENTITY)),
+        )
+        .distinct()
+    )
+
+
+def _add_services(days: _Days, rows: Iterable[Row]) -> None:
+    named: set[tuple[date, str, str, str]] = set()
+    for h, kind, name, sender in rows:
+        day = days.of_hour(h)
+        if day is None or (day.day, kind, str(name), sender) in named:
+            continue
+        named.add((day.day, kind, str(name), sender))
+        counter = day.services if kind == m.SERVICE_ENTITY else day.unknown_services
+        counter[str(name)] += 1
+
+
+def _ratings_query(days: _Days) -> sa.sql.Select:
+    """The widget's thumbs up and down given in the span (needs the `feedback` table)."""
+    return sa.select(feedback.c.rating, feedback.c.created_at).where(
+        feedback.c.created_at >= datetime.fromtimestamp(days.start, timezone.utc),
+        feedback.c.created_at < datetime.fromtimestamp(days.end, timezone.utc),
+    )
+
+
+def _add_ratings(days: _Days, rows: Iterable[Row]) -> None:
+    """Counted on the day the citizen rated; zero (not unknown) once the table exists."""
+    for day in days.found.values():
+        day.thumbs_up = day.thumbs_down = 0
+    for rating, at in rows:
+        moment = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        day = days.found.get(moment.astimezone(SWEDISH_TIME).date())
+        if day is not None and rating == UP:
+            day.thumbs_up = (day.thumbs_up or 0) + 1
+        elif day is not None and rating == DOWN:
+            day.thumbs_down = (day.thumbs_down or 0) + 1
+
+
 def count_days(engine: Engine, wanted: list[date]) -> dict[date, Day]:
     """The figures of these days, counted with a few queries over the span they cover
     (one scan of the period, whatever its length)."""
     if not wanted:
         return {}
-    first, last = min(wanted), max(wanted)
-    start, end = start_of_day(first), start_of_day(last + timedelta(days=1))
-    found = {day: Day(day) for day in wanted}
-    e = events
-    in_span = (e.c.type_name == m.USER, e.c.timestamp >= start, e.c.timestamp < end)
-    hour = _hour(engine, e.c.timestamp).label("hour")
-
-    def day_of(h: int) -> Day | None:
-        return found.get(_day_of_hour(int(h)))
-
+    days = _Days(wanted)
     with engine.connect() as connection:
-        for h, intent, n in connection.execute(
-            sa.select(hour, e.c.intent_name, sa.func.count())
-            .where(*in_span)
-            .group_by(hour, e.c.intent_name)
-        ):
-            day = day_of(h)
-            if day is None:
-                continue
-            day.messages += int(n)
-            if intent == m.FALLBACK_INTENT:
-                day.fallbacks += int(n)
-            elif intent == m.HANDOFF_INTENT:
-                day.handoffs += int(n)
-            if intent is not None:
-                day.intents[str(intent)] += int(n)
-        talked: set[tuple[date, str]] = set()
-        for h, sender in connection.execute(
-            sa.select(hour, e.c.sender_id).where(*in_span).distinct()
-        ):
-            day = day_of(h)
-            if day is not None and (day.day, sender) not in talked:
-                talked.add((day.day, sender))
-                day.conversations += 1
-        found_entities, entity, value = _entities(engine)
-        named: set[tuple[date, str, str, str]] = set()
-        for h, kind, name, sender in connection.execute(
-            sa.select(hour, entity, value, e.c.sender_id)
-            .select_from(e)
-            .join(found_entities, sa.true())
-            .where(
-                *in_span,
-                sa.or_(
-                    raw_json_contains(e.c.data, m.SERVICE_ENTITY, quoted=True),
-                    raw_json_contains(e.c.data, m.UNKNOWN_SERVICE_ENTITY, quoted=True),
-                ),
-                entity.in_((m.SERVICE_ENTITY, m.UNKNOWN_SERVICE_ENTITY)),
-            )
-            .distinct()
-        ):
-            day = day_of(h)
-            if day is None or (day.day, kind, str(name), sender) in named:
-                continue
-            named.add((day.day, kind, str(name), sender))
-            counter = day.services if kind == m.SERVICE_ENTITY else day.unknown_services
-            counter[str(name)] += 1
-        if feedback_exists(engine):  # counted on the day the citizen rated
-            for day in found.values():
-                day.thumbs_up = day.thumbs_down = 0
-            for rating, at in connection.execute(
-                sa.select(feedback.c.rating, feedback.c.created_at).where(
-                    feedback.c.created_at >= datetime.fromtimestamp(start, timezone.utc),
-                    feedback.c.created_at < datetime.fromtimestamp(end, timezone.utc),
-                )
-            ):
-                moment = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-                day = found.get(moment.astimezone(SWEDISH_TIME).date())
-                if day is not None and rating == UP:
-                    day.thumbs_up = (day.thumbs_up or 0) + 1
-                elif day is not None and rating == DOWN:
-                    day.thumbs_down = (day.thumbs_down or 0) + 1
-    return found
+        _add_messages(days, connection.execute(_messages_query(engine, days)))
+        _add_conversations(days, connection.execute(_conversations_query(engine, days)))
+        _add_services(days, connection.execute(_services_query(engine, days)))
+        if feedback_exists(engine):
+            _add_ratings(days, connection.execute(_ratings_query(days)))
+    return days.found
 
 
 def count_day(engine: Engine, day: date) -> Day:
