@@ -33,12 +33,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
 
-import jinja2
 from sanic import Blueprint, Sanic
 from sanic.exceptions import SanicException
 from sanic.request import Request
@@ -47,8 +43,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core.catalog import default_store
 from bot.review import accounts, audit, charts, queries, reviews, stats
-from bot.review import messages as m
-from bot.review.filters import Filters, swedish_datetime
+from bot.review.filters import Filters
 from bot.review.nlu_export import (
     domain_intents,
     nlu_yaml,
@@ -71,13 +66,22 @@ from bot.review.security import (
 )
 from bot.review.settings import ReviewSettings
 from bot.review.tables import CONFIRMED, DISMISSED, create_tables, engine_for, ensure_event_indexes
+from bot.review.views.rendering import (
+    STATIC_DIR,
+    csv_safe,
+    dashboard_json,
+    inbox_json,
+    list_json,
+    template_environment,
+    transcript_json,
+    transcript_url,
+    when,
+)
+from bot.review.views.rendering import csv_safe as _csv_safe  # noqa: F401 - tests import it
 from bot.store.retention import read_purge_log, retention_days
 
 logger = logging.getLogger(__name__)
 
-HERE = Path(__file__).parent
-TEMPLATE_DIR = HERE / "templates"
-STATIC_DIR = HERE / "static"
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -85,41 +89,6 @@ CSP = (
 MAX_CSV_CONVERSATIONS = 100_000
 WARM_UP_DELAY = 5.0  # seconds after start before the dashboard is first counted
 T = TypeVar("T")
-
-
-# --- templates --------------------------------------------------------------------------------
-
-
-def _when(timestamp: float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    moment = swedish_datetime(timestamp)
-    return moment.strftime(fmt) if moment else "–"
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
-
-
-def _confidence(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}".replace(".", ",")
-
-
-def transcript_url(sender_id: str, message: str | None = None) -> str:
-    url = f"/granska/samtal/{quote(sender_id, safe='')}"
-    return f"{url}?{urlencode({'meddelande': message})}" if message else url
-
-
-@lru_cache(maxsize=1)
-def template_environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=True,  # every {{ value }} is HTML-escaped
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters.update(when=_when, percent=_percent, confidence=_confidence)
-    environment.globals.update(urlencode=urlencode, transcript_url=transcript_url)
-    return environment
 
 
 # --- per-app state ----------------------------------------------------------------------------
@@ -211,60 +180,6 @@ def _form(request: Request, name: str) -> str:
 
 def _see_other(location: str) -> HTTPResponse:
     return redirect(location, status=303)
-
-
-# --- JSON shapes -------------------------------------------------------------------------------
-
-
-def _row_json(row: queries.ConversationRow) -> dict[str, Any]:
-    return {
-        "sender_id": row.sender_id,
-        "started": row.started,
-        "last": row.last,
-        "user_messages": row.user_messages,
-        "first_text": row.first_text,
-        "intents": row.intents,
-        "services": row.services,
-        "lowest_confidence": row.lowest_confidence,
-        "fallback": row.fallback,
-        "handoff": row.handoff,
-        "thumbs_up": row.thumbs_up,
-        "thumbs_down": row.thumbs_down,
-        "reviewed": row.reviewed,
-        "tags": row.tags,
-    }
-
-
-def _said_json(said: m.Understanding) -> dict[str, Any]:
-    return {
-        "text": said.text,
-        "intent": said.intent,
-        "confidence": said.confidence,
-        "ranking": [{"intent": n, "confidence": c} for n, c in said.ranking[:3]],
-        "entities": [{"entity": e.entity, "value": e.value} for e in said.entities],
-    }
-
-
-def _line_json(line: queries.Line) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "event_id": line.event_id,
-        "kind": line.kind,
-        "timestamp": line.timestamp,
-        "turn": line.turn,
-    }
-    if line.said:
-        body.update(_said_json(line.said))
-    if line.bot:
-        body.update(text=line.bot.text, buttons=line.bot.buttons, response=line.bot.response)
-    if line.action:
-        body["action"] = line.action
-    if line.rating:
-        body["rating"] = line.rating
-    if line.notes:
-        body["notes"] = [
-            {"text": n.text, "by": n.created_by, "at": n.created_at} for n in line.notes
-        ]
-    return body
 
 
 # --- the blueprint -------------------------------------------------------------------------------
@@ -439,14 +354,7 @@ def review_blueprint() -> Blueprint:
         review: ReviewContext = request.app.ctx.review
         filters = Filters.parse(request.args)
         page = await review.run(queries.list_page, review.engine, filters, _page_number(request))
-        return json(
-            {
-                "page": page.number,
-                "has_next": page.has_next,
-                "ignored_filters": list(filters.problems),
-                "conversations": [_row_json(row) for row in page.rows],
-            }
-        )
+        return json(list_json(filters, page))
 
     # --- one conversation -------------------------------------------------------------------------
 
@@ -477,18 +385,7 @@ def review_blueprint() -> Blueprint:
         if found is None:
             return json({"error": "not_found"}, status=404)
         await review.audit(request, audit.OPEN_CONVERSATION, sender_id, {"via": "api"})
-        return json(
-            {
-                "sender_id": sender_id,
-                "tags": found.tags,
-                "reviewed_by": found.reviewed_by,
-                "reviewed_at": found.reviewed_at,
-                "notes": [
-                    {"text": n.text, "by": n.created_by, "at": n.created_at} for n in found.notes
-                ],
-                "lines": [_line_json(line) for line in found.lines],
-            }
-        )
+        return json(transcript_json(found))
 
     @bp.post("/samtal/<sender_id:str>/tagg")
     @staff()
@@ -597,21 +494,7 @@ def review_blueprint() -> Blueprint:
             review.settings.confidence_threshold,
             _page_number(request),
         )
-        return json(
-            {
-                "has_next": has_next,
-                "items": [
-                    {
-                        "event_id": i.event_id,
-                        "sender_id": i.sender_id,
-                        "timestamp": i.timestamp,
-                        "reasons": i.reasons,
-                        **_said_json(i.said),
-                    }
-                    for i in items
-                ],
-            }
-        )
+        return json(inbox_json(items, has_next))
 
     @bp.post("/nlu/<event_id:int>")
     @staff()
@@ -712,27 +595,7 @@ def review_blueprint() -> Blueprint:
     @staff()
     async def dashboard_api(request: Request) -> HTTPResponse:
         board = await _dashboard(request)
-        return json(
-            {
-                "start": board.start.isoformat(),
-                "end": board.end.isoformat(),
-                "days": [
-                    {
-                        "day": d.day.isoformat(),
-                        "conversations": d.conversations,
-                        "messages": d.messages,
-                        "fallbacks": d.fallbacks,
-                        "handoffs": d.handoffs,
-                    }
-                    for d in board.days
-                ],
-                "top_intents": board.top_intents,
-                "top_services": board.top_services,
-                "unknown_services": board.unknown_services,
-                "thumbs_up": board.thumbs_up,
-                "thumbs_down": board.thumbs_down,
-            }
-        )
+        return json(dashboard_json(board))
 
     # --- admin ---------------------------------------------------------------------------------
 
@@ -853,9 +716,9 @@ def _csv(engine: Engine, filters: Filters, messages: bool) -> tuple[str, int]:
                 [
                     row["sender_id"],
                     row["event_id"],
-                    _when(row["timestamp"]),
+                    when(row["timestamp"]),
                     row["role"],
-                    _csv_safe(row["text"]),
+                    csv_safe(row["text"]),
                     row["intent"],
                     "" if row["confidence"] is None else f"{row['confidence']:.3f}",
                     row["services"],
@@ -885,10 +748,10 @@ def _csv(engine: Engine, filters: Filters, messages: bool) -> tuple[str, int]:
                 writer.writerow(
                     [
                         row.sender_id,
-                        _when(row.started),
-                        _when(row.last),
+                        when(row.started),
+                        when(row.last),
                         row.user_messages,
-                        _csv_safe(row.first_text),
+                        csv_safe(row.first_text),
                         " ".join(row.intents),
                         " ".join(row.services),
                         "" if row.lowest_confidence is None else f"{row.lowest_confidence:.3f}",
@@ -901,8 +764,3 @@ def _csv(engine: Engine, filters: Filters, messages: bool) -> tuple[str, int]:
                     ]
                 )
     return out.getvalue(), len(senders)
-
-
-def _csv_safe(text: str) -> str:
-    """Citizens' text opened in a spreadsheet must not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
