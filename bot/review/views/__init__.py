@@ -163,6 +163,11 @@ def setup(app: Sanic) -> ReviewContext:
     return context
 
 
+def review_of(request: Request) -> ReviewContext:
+    """The review tool's state on the app serving this request (made by `setup`)."""
+    return request.app.ctx.review
+
+
 def _ip(request: Request) -> str:
     return request.remote_addr or request.ip or "?"
 
@@ -257,7 +262,7 @@ def review_blueprint() -> Blueprint:
         wait_minutes: int = 0,
     ) -> HTTPResponse:
         token = new_login_csrf()
-        response = request.app.ctx.review.page(
+        response = review_of(request).page(
             request,
             "login.html",
             {
@@ -283,7 +288,7 @@ def review_blueprint() -> Blueprint:
 
     @bp.post("/logga-in")
     async def login(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), _form(request, CSRF_FIELD)):
             return review.page(request, "error.html", {"code": "csrf"}, status=403)
         username = _form(request, "username").lower()[:64]
@@ -318,7 +323,7 @@ def review_blueprint() -> Blueprint:
     @bp.post("/logga-ut")
     @staff()
     async def logout(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         await review.run(accounts.end_session, review.engine, request.cookies.get(SESSION_COOKIE))
         await review.audit(request, audit.LOGOUT)
         response = _see_other(LOGIN_PATH)
@@ -330,7 +335,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/")
     @staff()
     async def conversation_list(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         filters = Filters.parse(request.args)
         number = _page_number(request)
         page = await review.run(queries.list_page, review.engine, filters, number)
@@ -351,7 +356,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/api/samtal")
     @staff()
     async def conversation_list_api(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         filters = Filters.parse(request.args)
         page = await review.run(queries.list_page, review.engine, filters, _page_number(request))
         return json(list_json(filters, page))
@@ -361,7 +366,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/samtal/<sender_id:str>")
     @staff()
     async def conversation(request: Request, sender_id: str) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         found = await review.run(queries.transcript, review.engine, sender_id)
         if found is None:
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
@@ -380,7 +385,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/api/samtal/<sender_id:str>")
     @staff()
     async def conversation_api(request: Request, sender_id: str) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         found = await review.run(queries.transcript, review.engine, sender_id)
         if found is None:
             return json({"error": "not_found"}, status=404)
@@ -390,7 +395,7 @@ def review_blueprint() -> Blueprint:
     @bp.post("/samtal/<sender_id:str>/tagg")
     @staff()
     async def add_tag(request: Request, sender_id: str) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         if not await review.run(queries.conversation_exists, review.engine, sender_id):
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
         try:
@@ -409,7 +414,7 @@ def review_blueprint() -> Blueprint:
     @bp.post("/samtal/<sender_id:str>/tagg/ta-bort")
     @staff()
     async def remove_tag(request: Request, sender_id: str) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         tag = _form(request, "tag")
         if await review.run(reviews.remove_tag, review.engine, sender_id, tag):
             await review.audit(request, audit.REMOVE_TAG, sender_id, {"tag": tag})
@@ -418,7 +423,7 @@ def review_blueprint() -> Blueprint:
     @bp.post("/samtal/<sender_id:str>/anteckning")
     @staff()
     async def add_note(request: Request, sender_id: str) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         found = await review.run(queries.transcript, review.engine, sender_id)
         if found is None:
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
@@ -447,7 +452,7 @@ def review_blueprint() -> Blueprint:
     @bp.post("/samtal/<sender_id:str>/granskad")
     @staff()
     async def mark_reviewed(request: Request, sender_id: str) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         if not await review.run(queries.conversation_exists, review.engine, sender_id):
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
         reviewed = _form(request, "granskad") != "nej"
@@ -464,7 +469,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/nlu")
     @staff()
     async def nlu_inbox(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         number = _page_number(request)
         items, has_next = await review.run(
             queries.inbox, review.engine, review.settings.confidence_threshold, number
@@ -487,7 +492,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/api/nlu")
     @staff()
     async def nlu_inbox_api(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         items, has_next = await review.run(
             queries.inbox,
             review.engine,
@@ -499,7 +504,7 @@ def review_blueprint() -> Blueprint:
     @bp.post("/nlu/<event_id:int>")
     @staff()
     async def nlu_verdict(request: Request, event_id: int) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         found = await review.run(queries.user_message, review.engine, event_id)
         if found is None:
             return review.page(request, "error.html", {"code": "no_message"}, status=404)
@@ -545,7 +550,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/nlu/export/<kind:str>")
     @staff()
     async def nlu_export(request: Request, kind: str) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         verdicts = await review.run(reviews.confirmed, review.engine)
         username = request.ctx.staff.username
         if kind == "traningsdata.yml":
@@ -575,7 +580,7 @@ def review_blueprint() -> Blueprint:
     # --- dashboard -------------------------------------------------------------------------------
 
     async def _dashboard(request: Request) -> stats.Dashboard:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         filters = Filters.parse(request.args)
         start, end = stats.period(filters.date_from, filters.date_to)
         return await review.run(review.dashboards.dashboard, review.engine, start, end)
@@ -583,7 +588,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/oversikt")
     @staff()
     async def dashboard(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         board = await _dashboard(request)
         return review.page(
             request,
@@ -602,7 +607,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/export/samtal.csv")
     @staff(admin=True)
     async def export_csv(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         filters = Filters.parse(request.args)
         messages = request.args.get("innehall") == "meddelanden"
         text, count = await review.run(_csv, review.engine, filters, messages)
@@ -622,7 +627,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/admin/anvandare")
     @staff(admin=True)
     async def users_page(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         users = await review.run(accounts.list_users, review.engine)
         return review.page(
             request,
@@ -639,7 +644,7 @@ def review_blueprint() -> Blueprint:
     @bp.post("/admin/anvandare")
     @staff(admin=True)
     async def add_user(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         username = _form(request, "username").lower()
         role = _form(request, "role")
         try:
@@ -658,7 +663,7 @@ def review_blueprint() -> Blueprint:
     @bp.post("/admin/anvandare/ta-bort")
     @staff(admin=True)
     async def remove_user(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         username = _form(request, "username")
         if username == request.ctx.staff.username:
             return _see_other("/granska/admin/anvandare?fel=remove_self")
@@ -669,7 +674,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/admin/installningar")
     @staff(admin=True)
     async def settings_page(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         try:
             days: int | None = retention_days()
         except ValueError:
@@ -689,7 +694,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/admin/logg")
     @staff(admin=True)
     async def audit_page(request: Request) -> HTTPResponse:
-        review: ReviewContext = request.app.ctx.review
+        review = review_of(request)
         number = _page_number(request)
         who = request.args.get("vem") or None
         entries, has_next = await review.run(audit.entries, review.engine, number, who)
