@@ -332,13 +332,18 @@ def review_blueprint() -> Blueprint:
 
     # --- conversation list ------------------------------------------------------------------------
 
+    async def _list_page(request: Request) -> tuple[Filters, queries.Page]:
+        """The filters asked for and the page of conversations they select."""
+        review = review_of(request)
+        filters = Filters.parse(request.args)
+        page = await review.run(queries.list_page, review.engine, filters, _page_number(request))
+        return filters, page
+
     @bp.get("/")
     @staff()
     async def conversation_list(request: Request) -> HTTPResponse:
         review = review_of(request)
-        filters = Filters.parse(request.args)
-        number = _page_number(request)
-        page = await review.run(queries.list_page, review.engine, filters, number)
+        filters, page = await _list_page(request)
         tag_choices = await review.run(reviews.all_tags, review.engine)
         has_feedback = await review.run(queries.feedback_exists, review.engine)
         return review.page(
@@ -356,21 +361,28 @@ def review_blueprint() -> Blueprint:
     @bp.get("/api/samtal")
     @staff()
     async def conversation_list_api(request: Request) -> HTTPResponse:
-        review = review_of(request)
-        filters = Filters.parse(request.args)
-        page = await review.run(queries.list_page, review.engine, filters, _page_number(request))
+        filters, page = await _list_page(request)
         return json(list_json(filters, page))
 
     # --- one conversation -------------------------------------------------------------------------
+
+    async def _open_transcript(
+        request: Request, sender_id: str, detail: dict[str, Any] | None = None
+    ) -> queries.Transcript | None:
+        """The conversation, audited as opened; None if there is no such conversation."""
+        review = review_of(request)
+        found = await review.run(queries.transcript, review.engine, sender_id)
+        if found is not None:
+            await review.audit(request, audit.OPEN_CONVERSATION, sender_id, detail)
+        return found
 
     @bp.get("/samtal/<sender_id:str>")
     @staff()
     async def conversation(request: Request, sender_id: str) -> HTTPResponse:
         review = review_of(request)
-        found = await review.run(queries.transcript, review.engine, sender_id)
+        found = await _open_transcript(request, sender_id)
         if found is None:
             return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
-        await review.audit(request, audit.OPEN_CONVERSATION, sender_id)
         return review.page(
             request,
             "transcript.html",
@@ -385,11 +397,9 @@ def review_blueprint() -> Blueprint:
     @bp.get("/api/samtal/<sender_id:str>")
     @staff()
     async def conversation_api(request: Request, sender_id: str) -> HTTPResponse:
-        review = review_of(request)
-        found = await review.run(queries.transcript, review.engine, sender_id)
+        found = await _open_transcript(request, sender_id, {"via": "api"})
         if found is None:
             return json({"error": "not_found"}, status=404)
-        await review.audit(request, audit.OPEN_CONVERSATION, sender_id, {"via": "api"})
         return json(transcript_json(found))
 
     @bp.post("/samtal/<sender_id:str>/tagg")
@@ -466,14 +476,20 @@ def review_blueprint() -> Blueprint:
 
     # --- NLU inbox ------------------------------------------------------------------------------
 
-    @bp.get("/nlu")
-    @staff()
-    async def nlu_inbox(request: Request) -> HTTPResponse:
+    async def _inbox_page(request: Request) -> tuple[int, list[queries.InboxItem], bool]:
+        """The page number asked for, that page of the NLU inbox, and whether one follows."""
         review = review_of(request)
         number = _page_number(request)
         items, has_next = await review.run(
             queries.inbox, review.engine, review.settings.confidence_threshold, number
         )
+        return number, items, has_next
+
+    @bp.get("/nlu")
+    @staff()
+    async def nlu_inbox(request: Request) -> HTTPResponse:
+        review = review_of(request)
+        number, items, has_next = await _inbox_page(request)
         recent = await review.run(reviews.recent_verdicts, review.engine)
         return review.page(
             request,
@@ -492,13 +508,7 @@ def review_blueprint() -> Blueprint:
     @bp.get("/api/nlu")
     @staff()
     async def nlu_inbox_api(request: Request) -> HTTPResponse:
-        review = review_of(request)
-        items, has_next = await review.run(
-            queries.inbox,
-            review.engine,
-            review.settings.confidence_threshold,
-            _page_number(request),
-        )
+        _, items, has_next = await _inbox_page(request)
         return json(inbox_json(items, has_next))
 
     @bp.post("/nlu/<event_id:int>")
