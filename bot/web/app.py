@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 import aiohttp
 from sanic import Blueprint, Sanic
+from sanic.blueprint_group import BlueprintGroup
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -31,7 +32,7 @@ from bot.web.widget import widget_blueprint
 logger = logging.getLogger(__name__)
 
 APP_NAME = "skelleftea_web"
-FEATURES: dict[str, Callable[[], Blueprint]] = {
+FEATURES: dict[str, Callable[[], Blueprint | BlueprintGroup]] = {
     "widget": widget_blueprint,
     "api": api_blueprint,
     "review": review_blueprint,  # staff review tool under /granska (bot/review/)
