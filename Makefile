@@ -14,12 +14,13 @@ TRAINING_FILES := domain.yml config.yml $(shell find data/nlu data/rules data/st
 MODEL := models/skelleftea.tar.gz
 SPACY_MODEL := var/spacy_sv/meta.json
 
-.PHONY: help setup run run-scaled train shell lint validate test test-unit bench bench-scale clean browser npm nginx
+.PHONY: help setup run run-scaled train shell lint validate test test-unit eval bench bench-scale clean browser npm nginx
 
 help:
 	@echo "make run       set up everything, train if needed, start the bot (Ctrl-C stops)"
 	@echo "make test      set up everything and run lint, data validation and all tests"
 	@echo "make test-unit the unit tests only: seconds, no servers"
+	@echo "make eval      answer-level evaluation (dev, blind, out-of-scope, reviewed splits)"
 	@echo "make train     train the full-quality model into $(MODEL)"
 	@echo "make shell     chat with the bot in the terminal"
 	@echo "make bench     NLU accuracy and server speed, ours vs stock Rasa"
@@ -101,6 +102,12 @@ test: setup lint validate browser npm nginx
 # Unit tests only: no servers, no model, no apt-get (a few seconds).
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest -q tests/unit
+
+# Answer-level evaluation through the REST webhook of the real stack with the full model:
+# accuracy per kind and difficulty, invented promises, out-of-scope answered with a
+# declaration; failures printed for the dev and reviewed splits only (bench/answer_eval.py).
+eval: setup $(MODEL)
+	$(PY) -m bench.answer_eval
 
 bench: setup
 	$(PY) -m bench.nlu && $(PY) -m bench.privacy

@@ -4,6 +4,7 @@
     bot users list
     bot users remove NAME
     bot export-nlu [--out FILE]     # confirmed NLU-inbox examples as data/nlu/ YAML
+    bot export-eval [--out FILE]    # answer-level cases (tests/data/eval/reviewed.yml)
     bot export-tests [--out FILE]   # the same as NLU test cases (tests/data/nlu_holdout.yml format)
 
 The database is TRACKER_DB_URL's, as for the web app. Exit codes: 0 ok, 1 no such user,
@@ -136,6 +137,28 @@ def export_tests(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_eval(args: argparse.Namespace) -> int:
+    from bot.core.catalog import load_catalog
+    from bot.review.nlu_export import EARLIER_TURNS, eval_yaml
+
+    engine = _engine()
+    if isinstance(engine, int):
+        return engine
+    ran_by = runner_name("bot export-eval")[:64]
+
+    def history(verdict: reviews.Verdict) -> list[str]:
+        return reviews.earlier_user_texts(engine, verdict, EARLIER_TURNS)
+
+    export = eval_yaml(reviews.confirmed(engine), load_catalog().ids(), history, ran_by)
+    _write(export.text, args.out)
+    audit.log(engine, ran_by, audit.EXPORT_TESTS, args.out or "stdout", {"cases": export.examples})
+    print(
+        f"{export.examples} answer-level cases{' to ' + args.out if args.out else ''}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def add_review_commands(commands: argparse._SubParsersAction) -> None:
     """The review tool's subcommands of `bot`."""
     users_parser = commands.add_parser("users", help="staff accounts of the review tool")
@@ -159,3 +182,10 @@ def add_review_commands(commands: argparse._SubParsersAction) -> None:
     )
     tests.add_argument("--out", help="file to write (default: standard output)")
     tests.set_defaults(func=export_tests)
+    cases = commands.add_parser(
+        "export-eval",
+        help="confirmed and corrected NLU-inbox examples as answer-level cases "
+        "(tests/data/eval/reviewed.yml, run by make eval and make test)",
+    )
+    cases.add_argument("--out", help="file to write (default: standard output)")
+    cases.set_defaults(func=export_eval)

@@ -17,7 +17,7 @@ only), so the training export carries no entity annotations.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -161,3 +161,67 @@ def tests_yaml(
         f"tests/data/nlu_holdout.yml: rasa test nlu --nlu FILE, or bench.nlu_evaluation."
     )
     return Export(_render(blocks, header), count, 0, skipped_invalid)
+
+
+# The kind of answer-level case (tests/data/eval/) each confirmed intent becomes.
+EVAL_KINDS = {
+    "ask_promises": "times",
+    "ask_expectations": "duties",
+    "ask_not_kept": "not_kept",
+    "ask_contact": "contact",
+    "ask_overview": "fact",
+    "inform_service": "fact",
+    "list_services": "general",
+    "what_is_serviceforklaring": "general",
+    "human_handoff": "contact",
+    "out_of_scope": "out_of_scope",
+}
+EARLIER_TURNS = 2
+
+
+def eval_yaml(
+    verdicts: Iterable[Verdict],
+    services: list[str],
+    history: Callable[[Verdict], list[str]],
+    exported_by: str = "",
+    now: datetime | None = None,
+) -> Export:
+    """Confirmed and corrected examples as answer-level cases (tests/data/eval/reviewed.yml).
+
+    A case checks what the bot must answer: the confirmed service's declaration is cited
+    (the evaluator checks its source URL), or, for out of scope, no declaration at all.
+    A message that does not name its service itself carries the conversation's earlier
+    turns (`history(verdict)`), so a follow-up is replayed as one. Small talk is left out.
+    """
+    matcher = ServiceMatcher(default_store().get())
+    cases = []
+    skipped_invalid = 0
+    for verdict in _latest(verdicts):
+        text = clean_text(verdict.text)
+        kind = EVAL_KINDS.get(verdict.intent or "")
+        if not text or kind is None:
+            skipped_invalid += 1
+            continue
+        service = verdict.service if verdict.service in services else None
+        named = any(m.entity == KNOWN and m.value == service for m in matcher.find(text))
+        cases.append(
+            {
+                "id": f"R{verdict.event_id}",
+                "kind": kind,
+                "difficulty": "hard" if verdict.predicted_intent != verdict.intent else "easy",
+                "voice": f"reviewed by {verdict.decided_by}",
+                "history": [] if named or not service else history(verdict),
+                "question": text,
+                "service": None if kind == "out_of_scope" else service,
+                "must": [],
+                "must_not": [],
+            }
+        )
+    header = (
+        f"Answer-level cases confirmed or corrected in the review tool (/granska), "
+        f"{_exported(exported_by, now)}.\n{len(cases)} cases; `make eval` and the quick "
+        f"check in `make test` run them (split `reviewed`)."
+    )
+    body = yaml.safe_dump({"cases": cases}, allow_unicode=True, sort_keys=False, width=100)
+    text = "\n".join(f"# {line}" for line in header.splitlines()) + "\n" + body
+    return Export(text, len(cases), 0, skipped_invalid)

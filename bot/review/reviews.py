@@ -3,6 +3,7 @@ user messages in the NLU inbox (data access only; the views check roles and CSRF
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.review.tables import CONFIRMED, DISMISSED, marks, nlu_verdicts, notes, tags
+from bot.review.tables import CONFIRMED, DISMISSED, events, marks, nlu_verdicts, notes, tags
 
 TAG_PATTERN = re.compile(r"^[\w åäöÅÄÖ.-]{1,64}$")
 MAX_NOTE = 4000
@@ -177,6 +178,30 @@ def confirmed(engine: Engine) -> list[Verdict]:
         )
         for r in rows
     ]
+
+
+def earlier_user_texts(engine: Engine, verdict: Verdict, limit: int) -> list[str]:
+    """The citizen's messages just before the judged one, oldest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(events.c.data)
+            .where(
+                events.c.sender_id == verdict.sender_id,
+                events.c.type_name == "user",
+                events.c.id < verdict.event_id,
+            )
+            .order_by(events.c.id.desc())
+            .limit(limit)
+        ).all()
+    texts = []
+    for row in reversed(rows):
+        try:
+            text = json.loads(row.data).get("text")
+        except (TypeError, ValueError):
+            continue
+        if isinstance(text, str) and text.strip():
+            texts.append(text)
+    return texts
 
 
 def recent_verdicts(engine: Engine, limit: int = 20) -> list[Verdict]:
