@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, validator
 
 from bot.paths import (  # noqa: F401 (PROJECT_ROOT re-exported for bench/ and tests/)
+    DEFAULT_AUTHORITIES_FILE,
     DEFAULT_CATALOG_DIR,
     DEFAULT_MUNICIPALITY_FILE,
     PROJECT_ROOT,
@@ -54,6 +55,20 @@ class Promise(_Strict):
     # The measurable part where there is one ("inom 3 veckor"); None where Skellefteå
     # publishes no time for this promise.
     commitment: str | None = None
+    # Words a citizen uses when asking about this promise, beyond those in its text
+    # ("grannar" for the ordinary building-permit case).
+    keywords: list[str] = []
+
+
+class Fact(_Strict):
+    """A fact about a service beyond its promises (a fee, a rule, who may apply, …)."""
+
+    id: str = Field(..., regex=ID_PATTERN)
+    # What the fact answers, one of the topics in data/topics.yml (cost, eligibility, …).
+    topic: str = Field(..., regex=ID_PATTERN)
+    text: str
+    # Words a citizen uses when asking for this fact, beyond those in its text.
+    keywords: list[str] = []
 
 
 class Contact(_Strict):
@@ -80,6 +95,10 @@ class Declaration(_Strict):
     if_not_kept: list[str] = []
     contact: Contact
     synonyms: list[str] = Field(..., min_items=1)
+    # Words for situations that imply the service without naming it ("carport" → bygglov);
+    # matched like synonyms.
+    implied_by: list[str] = []
+    facts: list[Fact] = []
 
     @validator("other_sources", each_item=True)
     def _url(cls, value: str) -> str:  # noqa: N805
@@ -94,6 +113,13 @@ class Declaration(_Strict):
             raise ValueError("promise ids must be unique")
         if values.get("text_available", True) and not value:
             raise ValueError("at least one promise is required when text_available is true")
+        return value
+
+    @validator("facts")
+    def _facts(cls, value: list[Fact]) -> list[Fact]:  # noqa: N805
+        ids = [f.id for f in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("fact ids must be unique")
         return value
 
     @property
@@ -147,12 +173,34 @@ class Municipality(_Strict):
     kundtjanst: Kundtjanst
     serviceforklaring: GeneralInfo
     services_without_declaration: list[ServiceWithoutDeclaration] = []
+    # Facts about serviceförklaringar, Kundtjänst and the e-services in general.
+    general_facts: list[Fact] = []
+
+
+class Authority(_Strict):
+    """Another authority that citizens take for the municipality (Polisen, Skatteverket…)."""
+
+    id: str = Field(..., regex=ID_PATTERN)
+    name: str
+    handles: str
+    web: str
+    phone: str | None = None
+    note: str | None = None
+    words: list[str] = Field(..., min_items=1)
+
+
+class _AuthoritiesFile(_Strict):
+    authorities: list[Authority]
 
 
 @dataclass(frozen=True)
 class Catalog:
     declarations: dict[str, Declaration]
     municipality: Municipality
+    authorities: tuple[Authority, ...] = ()
+
+    def authority(self, authority_id: str) -> Authority | None:
+        return next((a for a in self.authorities if a.id == authority_id), None)
 
     def get(self, service_id: str | None) -> Declaration | None:
         if not service_id:
@@ -207,6 +255,17 @@ def load_municipality(path: Path = DEFAULT_MUNICIPALITY_FILE) -> Municipality:
         raise CatalogError(_format_validation_error(path, exc)) from exc
 
 
+def load_authorities(path: Path = DEFAULT_AUTHORITIES_FILE) -> tuple[Authority, ...]:
+    """Other authorities, for questions that are not the municipality's (optional file)."""
+    if not path.exists():
+        return ()
+    raw = _read_yaml(path)
+    try:
+        return tuple(_AuthoritiesFile.parse_obj(raw).authorities)
+    except ValidationError as exc:
+        raise CatalogError(_format_validation_error(path, exc)) from exc
+
+
 def catalog_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yml") if not p.name.startswith("."))
 
@@ -224,8 +283,10 @@ def load_catalog(
         declaration = load_declaration(path)
         declarations[declaration.id] = declaration
     municipality = load_municipality(municipality_file)
+    authorities_file = municipality_file.parent / DEFAULT_AUTHORITIES_FILE.name
+    authorities = load_authorities(authorities_file)
     _check_words_are_unambiguous(directory, declarations, municipality_file, municipality)
-    return Catalog(declarations=declarations, municipality=municipality)
+    return Catalog(declarations=declarations, municipality=municipality, authorities=authorities)
 
 
 def _check_words_are_unambiguous(
@@ -238,12 +299,16 @@ def _check_words_are_unambiguous(
 
     owner: dict[str, str] = {}
     for declaration in declarations.values():
-        for word in [declaration.name, *declaration.synonyms]:
+        words = [
+            *(("synonyms", w) for w in [declaration.name, *declaration.synonyms]),
+            *(("implied_by", w) for w in declaration.implied_by),
+        ]
+        for field_name, word in words:
             key = fold(word)
             other = owner.setdefault(key, declaration.id)
             if other != declaration.id:
                 raise CatalogError(
-                    f"{directory / declaration.id}.yml: field 'synonyms': "
+                    f"{directory / declaration.id}.yml: field '{field_name}': "
                     f"'{word}' is also a word for '{other}'"
                 )
     for service in municipality.services_without_declaration:
@@ -257,7 +322,8 @@ def _check_words_are_unambiguous(
 
 
 def _fingerprint(directory: Path, municipality_file: Path) -> tuple:
-    paths = [*catalog_files(directory), municipality_file]
+    authorities_file = municipality_file.parent / DEFAULT_AUTHORITIES_FILE.name
+    paths = [*catalog_files(directory), municipality_file, authorities_file]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths if p.exists())
 
 

@@ -23,6 +23,7 @@ from bot.core.language import edit_distance, fold, tokens
 
 KNOWN = "service"
 UNKNOWN = "unknown_service"
+AUTHORITY = "authority"
 
 # Scores per token: exact beats inflected beats misspelt.
 _EXACT, _AFFIX, _TYPO = 3, 2, 1
@@ -98,11 +99,20 @@ class ServiceMatcher:
     def __init__(self, catalog: Catalog) -> None:
         phrases: list[tuple[list[str], str, str]] = []
         for declaration in catalog.declarations.values():
-            for word in {declaration.name, declaration.id.replace("_", " "), *declaration.synonyms}:
+            words = {
+                declaration.name,
+                declaration.id.replace("_", " "),
+                *declaration.synonyms,
+                *declaration.implied_by,
+            }
+            for word in words:
                 phrases.append((fold(word).replace("-", " ").split(), KNOWN, declaration.id))
         for service in catalog.municipality.services_without_declaration:
             for word in {service.name, *service.words}:
                 phrases.append((fold(word).replace("-", " ").split(), UNKNOWN, service.name))
+        for authority in catalog.authorities:
+            for word in authority.words:
+                phrases.append((fold(word).replace("-", " ").split(), AUTHORITY, authority.id))
         # Longest phrases first, so "bostad med särskild service" is tried before "bostad".
         self._phrases = sorted(phrases, key=lambda p: -len(p[0]))
         # The NLU pipeline asks twice per message (the masking tokenizer and the entity

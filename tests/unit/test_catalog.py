@@ -121,6 +121,18 @@ def copy_catalog(tmp_path: Path) -> tuple[Path, Path]:
             lambda d: d.update(synonyms=["snöröjning"]),
             r"field 'synonyms': 'snöröjning' is also a word for",
         ),
+        (
+            lambda d: d.update(implied_by=["plogning"]),
+            r"field '(synonyms|implied_by)': 'plogning' is also a word for",
+        ),
+        (
+            lambda d: d.update(facts=[{"id": "x", "topic": "cost", "text": "a"}] * 2),
+            r"bygglov\.yml: field 'facts': fact ids must be unique",
+        ),
+        (
+            lambda d: d.update(facts=[{"id": "x", "topic": "Kostnad", "text": "a"}]),
+            r"bygglov\.yml: field 'facts\.0\.topic'",
+        ),
     ],
 )
 def test_a_broken_file_gives_an_error_naming_file_and_field(tmp_path, change, expected):
@@ -158,3 +170,18 @@ def test_store_reloads_an_edited_text_and_keeps_the_old_catalog_on_a_bad_edit(tm
     still = store.get()
     assert still.declarations["bygglov"].summary == "En helt ny sammanfattning."
     assert store.last_error and "bygglov.yml" in store.last_error
+
+
+def test_authorities_are_loaded_beside_the_municipality_and_validated(tmp_path):
+    directory, municipality = copy_catalog(tmp_path)
+    authorities = tmp_path / "authorities.yml"
+    assert load_catalog(directory, municipality).authorities == ()  # the file is optional
+    authorities.write_text(
+        "authorities:\n  - {id: polisen, name: Polisen, handles: pass, web: polisen.se,"
+        " words: [passet]}\n",
+        encoding="utf-8",
+    )
+    assert load_catalog(directory, municipality).authority("polisen").web == "polisen.se"
+    authorities.write_text("authorities:\n  - {id: polisen, name: Polisen}\n")
+    with pytest.raises(CatalogError, match=r"authorities\.yml: field 'authorities\.0\.handles'"):
+        load_catalog(directory, municipality)
