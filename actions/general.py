@@ -14,11 +14,10 @@ from actions.names import (
     ACTION_LIST_SERVICES,
     INTENT_ASK_OVERVIEW,
     UTTER_LIST_SERVICES,
-    UTTER_WHAT_IS_SERVICEFORKLARING,
 )
-from actions.service_answers import today_in_sweden
-from bot.core.answers import bullets, source_replies
+from bot.core.answers import serviceforklaring_replies
 from bot.core.catalog import SERVICEFORKLARING, SERVICENIVA, default_store
+from bot.core.clock import today_in_sweden
 
 
 class ActionListServices(Action):
@@ -49,12 +48,5 @@ class ActionExplainServiceforklaring(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        catalog = default_store().get()
-        info = catalog.municipality.serviceforklaring
-        dispatcher.utter_message(
-            response=UTTER_WHAT_IS_SERVICEFORKLARING,
-            summary=info.summary,
-            not_kept_list=bullets(info.if_not_kept),
-        )
-        send(dispatcher, source_replies(catalog, info, today_in_sweden()))
+        send(dispatcher, serviceforklaring_replies(default_store().get(), today_in_sweden()))
         return []

@@ -16,15 +16,13 @@ INTENT_OUT_OF_SCOPE = "out_of_scope"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 
 SLOT_SERVICE = "service"
-SLOT_ASPECT = "aspect"
+SLOT_TOPIC = "topic"
 
 ENTITY_SERVICE = "service"
 ENTITY_UNKNOWN_SERVICE = "unknown_service"
+ENTITY_AUTHORITY = "authority"
+ENTITY_TOPIC = "topic"
 
 UTTER_ASK_WHICH_SERVICE = "utter_ask_which_service"
 UTTER_LIST_SERVICES = "utter_list_services"
-UTTER_WHAT_IS_SERVICEFORKLARING = "utter_what_is_serviceforklaring"
-UTTER_KUNDTJANST_CONTACT = "utter_kundtjanst_contact"
-UTTER_KUNDTJANST_OPEN_NOW = "utter_kundtjanst_open_now"
-UTTER_KUNDTJANST_CLOSED_NOW = "utter_kundtjanst_closed_now"
 UTTER_ASK_AFFIRMATION = "utter_ask_affirmation"

@@ -1,4 +1,5 @@
-"""Rasa NLU component that adds `service` / `unknown_service` entities.
+"""Rasa NLU components: the service-masking tokenizer, the `service` / `unknown_service` /
+`authority` / `topic` entities, and the intent corrected by that evidence.
 
 A thin adapter: all the matching lives in bot/core/matcher.py, which knows nothing
 of Rasa. The words come from the catalog when the model loads (and again whenever a
@@ -18,12 +19,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.catalog import DEFAULT_CATALOG_DIR, DEFAULT_MUNICIPALITY_FILE, CatalogStore
-from bot.core.matcher import ServiceMatcher
+from bot.core.matcher import AUTHORITY, KNOWN, ServiceMatcher
+from bot.core.questions import load_vocabulary, topic_scores
 
 # What the intent classifier sees instead of a service's name.
 SERVICE_PLACEHOLDER = "tjänstenamn"
@@ -74,7 +76,11 @@ class ServiceMaskingTokenizer(WhitespaceTokenizer):
         tokens = super().tokenize(message, attribute)
         if attribute != TEXT or not tokens:
             return tokens
-        spans = [(m.start, m.end) for m in self._matcher.get().find(message.get(TEXT) or "")]
+        spans = [
+            (m.start, m.end)
+            for m in self._matcher.get().find(message.get(TEXT) or "")
+            if m.entity != AUTHORITY  # another authority's words tell the classifier "not us"
+        ]
         if not spans:
             return tokens
         masked: list[Token] = []
@@ -135,3 +141,89 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
                 entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
                 message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+
+TOPIC_ENTITY = "topic"
+FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+# Small-talk intents the evidence may overrule when the model is not sure of them.
+SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny"}
+SURE = 0.9
+# Intents that a named service overrules: a message naming bygglov is about bygglov.
+OTHER_TOPICS = {"bot_challenge", "list_services", "human_handoff", "what_is_serviceforklaring"}
+# Which intent asks for which part of a declaration (data/topics.yml `aspect`).
+ASPECT_INTENTS = {
+    "promises": "ask_promises",
+    "expectations": "ask_expectations",
+    "not_kept": "ask_not_kept",
+    "contact": "ask_contact",
+    "facts": "ask_overview",
+}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class QuestionEvidence(GraphComponent, EntityExtractorMixin):
+    """After the intent classifier and the fallback: adds the `topic` entity (what is
+    asked, from data/topics.yml) and corrects an unsure intent with the evidence.
+
+    A message that names a service and asks something recognisable ("carporten, hur
+    länge?") is a service question even when the model fell back or took it for small
+    talk; a message that names another authority and nothing of ours is out of scope.
+    Confident intents are left alone. The model's own ranking stays in
+    `intent_ranking`, so the review tool shows both.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"topics_file": None}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        path = config.get("topics_file")
+        self._vocabulary = load_vocabulary(Path(path)) if path else load_vocabulary()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> QuestionEvidence:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            scores = topic_scores(self._vocabulary, text)
+            topic = max(scores, key=lambda name: scores[name]) if scores else None
+            if topic:
+                found = [{"entity": TOPIC_ENTITY, "value": topic, "confidence": 1.0}]
+                entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
+                message.set(ENTITIES, entities, add_to_output=True)
+            corrected = self._corrected_intent(message, topic)
+            if corrected:
+                intent = dict(message.get(INTENT) or {})
+                intent["name"] = corrected
+                message.set(INTENT, intent, add_to_output=True)
+        return messages
+
+    def _corrected_intent(self, message: Message, topic: str | None) -> str | None:
+        intent = message.get(INTENT) or {}
+        name, confidence = intent.get("name"), intent.get("confidence") or 0.0
+        unsure = name == FALLBACK_INTENT or (name in SMALL_TALK and confidence < SURE)
+        kinds = {e.get("entity") for e in message.get(ENTITIES, [])}
+        asked = ASPECT_INTENTS.get(self._vocabulary.topics[topic].aspect) if topic else None
+        if KNOWN in kinds and name in OTHER_TOPICS:
+            return asked or ("ask_contact" if name == "human_handoff" else "ask_overview")
+        if not unsure:  # out_of_scope stays: the answer plan weighs a service word there
+            return None
+        if KNOWN in kinds:
+            return asked or "ask_overview"
+        if AUTHORITY in kinds:
+            return OUT_OF_SCOPE_INTENT
+        if asked:
+            return asked  # a follow-up ("och hur lång tid tar det då?"): the service is known
+        return None

@@ -65,3 +65,11 @@ def status(hours: OpeningHours, now: datetime) -> OpenStatus:
         if opens > local:
             return OpenStatus(False, next_open=opens)
     return OpenStatus(False)
+
+
+def now_in_sweden() -> datetime:
+    return datetime.now(STOCKHOLM)
+
+
+def today_in_sweden() -> date:
+    return now_in_sweden().date()

@@ -35,7 +35,7 @@ def test_promises_for_bygglov_carry_the_times_source_and_date(domain, catalog):
     assert bygglov.source_url in text
     assert "granskades" in text
     assert text.rstrip().splitlines()[-1].startswith(("Källa", "Observera"))
-    assert slot_events(events) == {"service": "bygglov", "aspect": "promises"}
+    assert slot_events(events) == {"service": "bygglov", "topic": "times"}
     cards = [m["custom"] for m in messages if m["custom"]]
     assert cards and cards[0]["type"] == "promise_card" and cards[0]["service"] == "bygglov"
 
@@ -82,10 +82,10 @@ def test_naming_only_a_service_repeats_the_previous_question(domain):
         domain,
         "inform_service",
         [service_entity("fardtjanst")],
-        slots={"service": "bygglov", "aspect": "promises"},
+        slots={"service": "bygglov", "topic": "times"},
     )
     assert messages[0]["response"] == "utter_promises_no_time"
-    assert slot_events(events) == {"service": "fardtjanst", "aspect": "promises"}
+    assert slot_events(events) == {"service": "fardtjanst", "topic": "times"}
 
 
 def test_no_service_named_asks_which_with_buttons(domain, catalog):
@@ -94,7 +94,7 @@ def test_no_service_named_asks_which_with_buttons(domain, catalog):
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert len(payloads) == len(catalog.declarations)
     assert '/inform_service{"service":"bygglov"}' in payloads
-    assert slot_events(events) == {"service": None, "aspect": "expectations"}
+    assert slot_events(events) == {"service": None, "topic": "duties"}
 
 
 def test_unknown_service_promises_nothing_and_points_to_kundtjanst(domain):

@@ -1,0 +1,313 @@
+"""What a citizen asks: the topic of a question, and which catalog texts answer it best.
+
+Knows nothing of Rasa. The topic cues and stopwords are data (data/topics.yml); the texts
+that answer are the catalog's own (promises, expectations, if-not-kept lines, contact
+lines and the facts beyond the declaration). Words are compared folded (case, å/ä/ö) and
+cut to a short stem, so "grannarna", "grannar" and "granne" meet, and typed without
+diacritics they still do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.core.catalog import Catalog, CatalogError, Declaration
+from bot.core.language import fold, tokens
+from bot.paths import TOPICS_FILE
+
+# A cue word this long also matches longer words that begin with it.
+_PREFIX_CUE = 5
+_STEM = 6
+# Swedish endings cut before comparing ("grannarna", "grannar", "granne" → "grann"),
+# longest first, once, leaving at least three letters.
+_SUFFIXES = (
+    "arnas",
+    "ernas",
+    "ornas",
+    "arna",
+    "erna",
+    "orna",
+    "andet",
+    "ande",
+    "ende",
+    "heten",
+    "het",
+    "ens",
+    "ets",
+    "na",
+    "en",
+    "et",
+    "er",
+    "ar",
+    "or",
+    "an",
+    "as",
+    "es",
+    "a",
+    "e",
+    "n",
+    "t",
+    "s",
+)
+_MIN_WORD = 3
+
+# Where a text of a declaration comes from.
+PROMISE = "promise"
+EXPECTATION = "expectation"
+NOT_KEPT_LINE = "not_kept"
+CONTACT_LINE = "contact"
+FACT = "fact"
+# The key of the municipality's general facts among the services' texts.
+GENERAL = "_general"
+
+
+class _TopicFile(BaseModel):
+    aspect: str
+    label: str
+    cues: list[str]
+
+    class Config:
+        extra = "forbid"
+
+
+class _VocabularyFile(BaseModel):
+    topics: dict[str, _TopicFile]
+    stopwords: list[str]
+
+    class Config:
+        extra = "forbid"
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    aspect: str
+    label: str
+    cues: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    topics: dict[str, Topic]
+    stopwords: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path = TOPICS_FILE) -> Vocabulary:
+    try:
+        raw = _VocabularyFile.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise CatalogError(f"{path}: {exc}") from exc
+    topics = {
+        name: Topic(
+            id=name,
+            aspect=topic.aspect,
+            label=topic.label,
+            cues=tuple(tuple(w for w, _, _ in tokens(cue)) for cue in topic.cues if tokens(cue)),
+        )
+        for name, topic in raw.topics.items()
+    }
+    return Vocabulary(topics=topics, stopwords=frozenset(fold(w) for w in raw.stopwords))
+
+
+def _cue_matches(words: list[str], cue: tuple[str, ...]) -> bool:
+    n = len(cue)
+    for i in range(len(words) - n + 1):
+        if all(
+            word == part or (len(part) >= _PREFIX_CUE and word.startswith(part))
+            for word, part in zip(words[i : i + n], cue, strict=True)
+        ):
+            return True
+    return False
+
+
+def topic_scores(vocabulary: Vocabulary, text: str) -> dict[str, float]:
+    """Each topic's weight in the text: the summed length of its cues found there."""
+    words = [w for w, _, _ in tokens(text)]
+    scores: dict[str, float] = {}
+    for topic in vocabulary.topics.values():
+        score = sum(
+            sum(len(part) for part in cue) + 2 * (len(cue) - 1)
+            for cue in topic.cues
+            if _cue_matches(words, cue)
+        )
+        if score:
+            scores[topic.id] = float(score)
+    return scores
+
+
+def best_topic(vocabulary: Vocabulary, text: str) -> str | None:
+    scores = topic_scores(vocabulary, text)
+    if not scores:
+        return None
+    return max(scores, key=lambda name: scores[name])
+
+
+def stem(word: str) -> str:
+    """A folded word without its Swedish ending, cut to a few letters; numbers as they are."""
+    if word.isdigit():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_WORD:
+            word = word[: -len(suffix)]
+            break
+    return word[:_STEM]
+
+
+def stems(vocabulary: Vocabulary, text: str) -> set[str]:
+    """Content-word stems: folded, stopwords out, endings cut; numbers kept."""
+    return {
+        stem(word)
+        for word, _, _ in tokens(text)
+        if word not in vocabulary.stopwords and (word.isdigit() or len(word) >= _MIN_WORD)
+    }
+
+
+@dataclass(frozen=True)
+class Item:
+    """One text of a declaration that can answer a question."""
+
+    service: str
+    source: str  # PROMISE, EXPECTATION, NOT_KEPT_LINE, CONTACT_LINE, FACT
+    id: str
+    topic: str | None
+    text: str
+    keywords: tuple[str, ...] = ()
+    commitment: str | None = None
+
+
+def items_of(declaration: Declaration) -> list[Item]:
+    service = declaration.id
+    items = [
+        Item(
+            service,
+            PROMISE,
+            p.id,
+            "times" if p.commitment else None,
+            p.text,
+            tuple(p.keywords),
+            p.commitment,
+        )
+        for p in declaration.promises
+    ]
+    items += [
+        Item(service, EXPECTATION, f"expectation_{i}", "duties", text)
+        for i, text in enumerate(declaration.expectations)
+    ]
+    items += [
+        Item(service, NOT_KEPT_LINE, f"not_kept_{i}", "not_kept", text)
+        for i, text in enumerate(declaration.if_not_kept)
+    ]
+    items += [
+        Item(service, CONTACT_LINE, f"contact_{i}", "contact", text)
+        for i, text in enumerate(declaration.contact.other)
+    ]
+    items += [
+        Item(service, FACT, f.id, f.topic, f.text, tuple(f.keywords)) for f in declaration.facts
+    ]
+    return items
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    item: Item
+    # How the question met the text: distinct content words in common, and whether one
+    # of them is among the words the catalog lists for it (`keywords`).
+    shared: int = 0
+    by_keyword: bool = False
+
+    @property
+    def specific(self) -> bool:
+        """More than one shared word, or a listed keyword: not a chance hit on one word."""
+        return self.by_keyword or self.shared >= 2
+
+
+class QuestionIndex:
+    """The catalog's texts, ready to be ranked against a question.
+
+    Rare words weigh more (inverse document frequency over every text of the catalog),
+    words a fact lists as its `keywords` weigh double, and the service's own names weigh
+    nothing (every text of the service shares them).
+    """
+
+    def __init__(self, catalog: Catalog, vocabulary: Vocabulary) -> None:
+        self.catalog = catalog
+        self.vocabulary = vocabulary
+        self.items = {d.id: items_of(d) for d in catalog.declarations.values()}
+        self.items[GENERAL] = [
+            Item(GENERAL, FACT, f.id, f.topic, f.text, tuple(f.keywords))
+            for f in catalog.municipality.general_facts
+        ]
+        self._item_stems: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+        # The topics a text speaks to: its own, plus those whose cue words it uses
+        # ("kostar 20 kronor" speaks to cost even where the catalog gives it no topic).
+        self._item_topics: dict[tuple[str, str], set[str]] = {}
+        document_frequency: Counter[str] = Counter()
+        for items in self.items.values():
+            for item in items:
+                text_stems = stems(vocabulary, item.text)
+                keyword_stems = set().union(*(stems(vocabulary, k) for k in item.keywords))
+                self._item_stems[(item.service, item.id)] = (text_stems, keyword_stems)
+                cued = topic_scores(vocabulary, " . ".join([item.text, *item.keywords]))
+                self._item_topics[(item.service, item.id)] = {*cued, *([item.topic] or [])} - {None}
+                document_frequency.update(text_stems | keyword_stems)
+        total = max(1, sum(len(items) for items in self.items.values()))
+        self._idf = {s: math.log(1 + total / n) for s, n in document_frequency.items()}
+        self._cue_stems = {
+            stem(word)
+            for topic in vocabulary.topics.values()
+            for cue in topic.cues
+            for word in cue
+            if word not in vocabulary.stopwords
+        }
+        self._name_stems = {
+            d.id: set().union(*(stems(vocabulary, w) for w in [d.name, *d.synonyms]))
+            for d in catalog.declarations.values()
+        }
+
+    def rank(self, service: str, question: str, topic: str | None = None) -> list[Scored]:
+        """The service's texts, most relevant to the question first (score > 0 only)."""
+        # Words that say what kind of question it is ("hur lång tid", "håller inte") are
+        # not its content: they count through the topic, not as shared words.
+        content = stems(self.vocabulary, question) - self._cue_stems
+        ranked = []
+        for item in self.items.get(service, []):
+            text_stems, keyword_stems = self._item_stems[(item.service, item.id)]
+            by_keyword = content & keyword_stems
+            shared = by_keyword | (content & text_stems)
+            score = sum(self._idf.get(s, 0.0) * (2.0 if s in by_keyword else 1.0) for s in shared)
+            if self.speaks_to(item, topic):
+                score += 1.0
+            if score > 0:
+                ranked.append(Scored(score, item, len(shared), bool(by_keyword)))
+        ranked.sort(key=lambda s: s.score, reverse=True)
+        return ranked
+
+    def speaks_to(self, item: Item, topic: str | None) -> bool:
+        return bool(topic) and topic in self._item_topics[(item.service, item.id)]
+
+    def best_services_for(self, question: str, minimum: float) -> list[tuple[float, str]]:
+        """Services whose fact keywords the question uses, best first (for a question that
+        names no service but a sub-topic of one: "är den giltig länge?")."""
+        asked = stems(self.vocabulary, question) - self._cue_stems
+        found = []
+        for service, items in self.items.items():
+            if service == GENERAL:
+                continue
+            best = 0.0
+            for item in items:
+                _, keyword_stems = self._item_stems[(item.service, item.id)]
+                score = sum(self._idf.get(s, 0.0) for s in asked & keyword_stems)
+                best = max(best, score)
+            if best >= minimum:
+                found.append((best, service))
+        found.sort(reverse=True)
+        return found
