@@ -31,7 +31,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.nlu import percentile
+from bench.harness import percentile
 from bot.adapters.channels import ChannelTexts
 from bot.core.redaction import redact
 from bot.ops.stack import Stack, free_port

@@ -26,6 +26,7 @@ from pathlib import Path
 import aiohttp
 import yaml
 
+from bench.harness import percentile
 from bench.nlu_evaluation import Report, evaluate, load_examples
 from bench.training import CONFIG, train, with_epochs
 from bot.core.catalog import PROJECT_ROOT
@@ -74,12 +75,6 @@ def with_tokenizer(config: dict, tokenizer: str, spacy: bool = False) -> dict:
             pipeline.append(component)
     config["pipeline"] = pipeline
     return config
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 async def _conversation(session, url, texts, latencies, errors):

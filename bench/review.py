@@ -32,6 +32,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.harness import percentile
 from bench.synthetic_conversations import FeedbackRow, Generator, Row
 from bot.ops.endpoints import VAR_DIR
 from bot.ops.stack import VENV_BIN, free_port, wait_for_http
@@ -215,12 +216,6 @@ class Client:
         )
         if status != 303:
             raise RuntimeError(f"login failed: HTTP {status}")
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def pages(sender: str, first_day: str, last_day: str) -> dict[str, str]:
