@@ -1,6 +1,22 @@
-"""What the benchmarks and the end-to-end tests share."""
+"""What the benchmarks and the end-to-end tests share: a percentile and a client for
+Rasa's REST webhook (sync and async, the same messages and the same replies).
+"""
 
 from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import statistics
+import time
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any, NamedTuple
+
+import aiohttp
+
+from bot.web.api.rasa import WEBHOOK_PATH
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -8,3 +24,116 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+# --- Rasa's REST webhook ----------------------------------------------------------------------
+
+JSON = "application/json"
+
+
+class Reply(NamedTuple):
+    status: int  # 0: no HTTP answer at all (refused, reset, timed out)
+    body: Any  # the JSON body, else its text; with status 0, why there was no answer
+
+
+def message_body(text: str, sender: str | None = None) -> bytes:
+    """The webhook's JSON body for one message (a new conversation if no `sender`)."""
+    return json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
+
+
+def _parsed(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+class RestClient:
+    """The REST webhook of a Rasa server (or of the balancer in front of replicas)."""
+
+    def __init__(self, rasa_url: str, timeout: float = 120) -> None:
+        self.url = f"{rasa_url}{WEBHOOK_PATH}"
+        self.timeout = timeout
+
+    def post(self, body: bytes, query: str = "", content_type: str = JSON) -> Reply:
+        """Any body, as it is: also the malformed ones."""
+        request = urllib.request.Request(
+            self.url + query, data=body, method="POST", headers={"Content-Type": content_type}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return Reply(response.status, _parsed(response.read()))
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, _parsed(error.read()))
+        except (OSError, http.client.HTTPException) as exc:
+            return Reply(0, str(exc))
+
+    def send(self, text: str, sender: str | None = None) -> Reply:
+        return self.post(message_body(text, sender))
+
+    def ask(self, text: str, sender: str | None = None) -> list[dict]:
+        """The bot's replies to a message that must be answered (HTTP 200)."""
+        status, replies = self.send(text, sender)
+        if status != 200:
+            raise AssertionError(f"HTTP {status} from {self.url}: {replies!r}")
+        return replies
+
+
+class AsyncRestClient:
+    """The same webhook for many conversations at once: one aiohttp session, opened and
+    closed by `async with`."""
+
+    def __init__(self, rasa_url: str, timeout: float = 120) -> None:
+        self.url = f"{rasa_url}{WEBHOOK_PATH}"
+        self.timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> AsyncRestClient:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._session.close()
+
+    async def send(self, text: str, sender: str | None = None) -> Reply:
+        body = message_body(text, sender)
+        try:
+            async with self._session.post(
+                self.url, data=body, headers={"Content-Type": JSON}
+            ) as response:
+                return Reply(response.status, _parsed(await response.read()))
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            return Reply(0, str(exc) or type(exc).__name__)
+
+
+async def load(rasa_url: str, texts: list[str], conversations: int, per_conversation: int) -> dict:
+    """`conversations` conversations at once, each `per_conversation` messages taken in
+    turn from `texts`: latency p50/p95 in ms, messages/s and how many were not HTTP 200."""
+    latencies: list[float] = []
+    errors = 0
+
+    async def conversation(client: AsyncRestClient, chunk: list[str]) -> None:
+        nonlocal errors
+        sender = uuid.uuid4().hex
+        for text in chunk:
+            started = time.perf_counter()
+            status, _ = await client.send(text, sender)
+            errors += status != 200
+            latencies.append(time.perf_counter() - started)
+
+    async with AsyncRestClient(rasa_url) as client:
+        started = time.perf_counter()
+        jobs = []
+        for i in range(conversations):
+            first = i * per_conversation
+            chunk = [texts[(first + j) % len(texts)] for j in range(per_conversation)]
+            jobs.append(conversation(client, chunk))
+        await asyncio.gather(*jobs)
+        elapsed = time.perf_counter() - started
+    return {
+        "messages": len(latencies),
+        "errors": errors,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p95_ms": 1000 * percentile(latencies, 95),
+        "msg_per_s": len(latencies) / elapsed,
+    }

@@ -29,9 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiohttp
-
-from bench.harness import percentile
+from bench.harness import AsyncRestClient, percentile
 from bot.adapters.channels import ChannelTexts
 from bot.core.redaction import redact
 from bot.ops.stack import Stack, free_port
@@ -71,8 +69,7 @@ class Result:
 
 
 async def _conversation(
-    session: aiohttp.ClientSession,
-    url: str,
+    client: AsyncRestClient,
     sender: str,
     offset: int,
     count: int,
@@ -85,15 +82,13 @@ async def _conversation(
         text = QUESTIONS[(offset + i) % len(QUESTIONS)]
         texts.append(text)
         started = time.perf_counter()
-        try:
-            async with session.post(url, json={"sender": sender, "message": text}) as response:
-                body = await response.json(content_type=None) if response.status == 200 else None
-                result.statuses[response.status] += 1
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-            result.transport_errors += 1
-            body = None
+        status, body = await client.send(text, sender)
         result.latencies.append(time.perf_counter() - started)
-        if isinstance(body, list):
+        if status:
+            result.statuses[status] += 1
+        else:
+            result.transport_errors += 1
+        if status == 200 and isinstance(body, list):
             if not body:
                 result.empty += 1
             elif any(m.get("text") == fault_text for m in body if isinstance(m, dict)):
@@ -123,19 +118,17 @@ async def run_load(
     down_seconds: float,
     fault_text: str,
 ) -> tuple[Result, float, float, float]:
-    url = f"{stack.rasa_url}/webhooks/rest/webhook"
     result = Result()
     progress: asyncio.Queue[None] = asyncio.Queue()
     semaphore = asyncio.Semaphore(concurrency)
     total = conversations * per_conversation
 
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+    async with AsyncRestClient(stack.rasa_url) as client:
 
         async def one(index: int) -> None:
             async with semaphore:
                 await _conversation(
-                    session,
-                    url,
+                    client,
                     f"load-{index:02d}-{uuid.uuid4().hex[:8]}",
                     index,
                     per_conversation,

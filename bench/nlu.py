@@ -17,16 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import tempfile
-import time
-import uuid
 from pathlib import Path
 
-import aiohttp
 import yaml
 
-from bench.harness import percentile
+from bench.harness import load
 from bench.nlu_evaluation import Report, evaluate, load_examples
 from bench.training import CONFIG, train, with_epochs
 from bot.core.catalog import PROJECT_ROOT
@@ -77,42 +73,6 @@ def with_tokenizer(config: dict, tokenizer: str, spacy: bool = False) -> dict:
     return config
 
 
-async def _conversation(session, url, texts, latencies, errors):
-    sender = uuid.uuid4().hex
-    for text in texts:
-        started = time.perf_counter()
-        try:
-            async with session.post(url, json={"sender": sender, "message": text}) as response:
-                await response.read()
-                if response.status != 200:
-                    errors.append(response.status)
-        except aiohttp.ClientError as exc:
-            errors.append(str(exc))
-        latencies.append(time.perf_counter() - started)
-
-
-async def load(url: str, texts: list[str], conversations: int, per_conversation: int) -> dict:
-    latencies: list[float] = []
-    errors: list = []
-    timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        started = time.perf_counter()
-        jobs = []
-        for i in range(conversations):
-            first = i * per_conversation
-            chunk = [texts[(first + j) % len(texts)] for j in range(per_conversation)]
-            jobs.append(_conversation(session, url, chunk, latencies, errors))
-        await asyncio.gather(*jobs)
-        elapsed = time.perf_counter() - started
-    return {
-        "messages": len(latencies),
-        "errors": len(errors),
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p95_ms": 1000 * percentile(latencies, 95),
-        "msg_per_s": len(latencies) / elapsed,
-    }
-
-
 def rss_mb(pid: int) -> float:
     total = 0
     for path in [Path(f"/proc/{pid}/status"), *Path("/proc").glob(f"{pid}/task/*/children")]:
@@ -133,10 +93,9 @@ def serve_and_measure(model: Path, texts: list[str], work: Path) -> dict:
     )
     stack.start()
     try:
-        url = f"{stack.rasa_url}/webhooks/rest/webhook"
-        asyncio.run(load(url, texts, 2, 5))  # warm-up
-        one = asyncio.run(load(url, texts, 1, 60))
-        ten = asyncio.run(load(url, texts, 10, 20))
+        asyncio.run(load(stack.rasa_url, texts, 2, 5))  # warm-up
+        one = asyncio.run(load(stack.rasa_url, texts, 1, 60))
+        ten = asyncio.run(load(stack.rasa_url, texts, 10, 20))
         rss = rss_mb(stack.processes["rasa"].pid)
     finally:
         stack.stop()

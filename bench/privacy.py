@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.harness import AsyncRestClient
 from bot.core.redaction import EPOST, PERSONNUMMER, TELEFON, is_personnummer, redact
 
 # Written forms of a personnummer: digits, separator before the last four.
@@ -380,20 +381,16 @@ def stored_rows(db_path: Path, senders: Iterable[str] | None = None) -> dict[str
     return {s: "\n".join(lines) for s, lines in rows.items() if s in wanted}
 
 
-async def _send_all(url: str, samples: list[tuple[str, Sample]], concurrency: int) -> int:
-    import aiohttp
-
+async def _send_all(rasa_url: str, samples: list[tuple[str, Sample]], concurrency: int) -> int:
     failures = 0
     semaphore = asyncio.Semaphore(concurrency)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+    async with AsyncRestClient(rasa_url, timeout=60) as client:
 
         async def send(sender: str, sample: Sample) -> None:
             nonlocal failures
             async with semaphore:
-                body = {"sender": sender, "message": sample.text}
-                async with session.post(url, json=body) as response:
-                    await response.read()
-                    failures += response.status != 200
+                status, _ = await client.send(sample.text, sender)
+                failures += status != 200
 
         await asyncio.gather(*(send(sender, sample) for sender, sample in samples))
     return failures
@@ -418,9 +415,7 @@ def fuzz_server(count: int, seed: int, concurrency: int = 10) -> tuple[Tally, in
         )
         stack.start()
         try:
-            failures = asyncio.run(
-                _send_all(f"{stack.rasa_url}/webhooks/rest/webhook", samples, concurrency)
-            )
+            failures = asyncio.run(_send_all(stack.rasa_url, samples, concurrency))
         finally:
             stack.stop()
         stored = stored_rows(db)

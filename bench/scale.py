@@ -30,8 +30,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench.harness import load
 from bench.loadtest import QUESTIONS
-from bench.nlu import load
 from bench.turn_order import TurnCheck, burst_check, numbered
 from bot.adapters.channels import ChannelTexts
 from bot.core.catalog import PROJECT_ROOT
@@ -50,9 +50,8 @@ FULL_MODEL = PROJECT_ROOT / "models" / "skelleftea.tar.gz"
 
 
 def measure(stack: Stack, conversations: int, messages: int) -> dict:
-    url = f"{stack.rasa_url}/webhooks/rest/webhook"
-    asyncio.run(load(url, QUESTIONS, 4, 5))  # warm-up: first parses, connections, caches
-    return asyncio.run(load(url, QUESTIONS, conversations, messages))
+    asyncio.run(load(stack.rasa_url, QUESTIONS, 4, 5))  # warm-up: parses, connections, caches
+    return asyncio.run(load(stack.rasa_url, QUESTIONS, conversations, messages))
 
 
 def lock_check(stack: Stack) -> tuple[TurnCheck, int]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.harness import RestClient
 from bot.core.redaction import redact
 from bot.store.conversations import engine_for, events
 
@@ -140,19 +139,6 @@ def check_turns(
     return TurnCheck(len(sent), len(found), lost, duplicated, unexpected, interleaved, mismatched)
 
 
-def post_message(base_url: str, sender: str, text: str, timeout: float = 120) -> tuple[int, Any]:
-    """One message to a Rasa server's REST webhook: (status, parsed body)."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(
-        f"{base_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")
-
-
 def burst(base_urls: list[str], sender: str, texts: list[str]) -> list[tuple[int, Any]]:
     """Send all `texts` to one conversation at the same moment, message i to
     base_urls[i % len(base_urls)] (so consecutive messages land on different replicas).
@@ -161,11 +147,8 @@ def burst(base_urls: list[str], sender: str, texts: list[str]) -> list[tuple[int
     start = threading.Barrier(len(texts))
 
     def send(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = post_message(base_urls[index % len(base_urls)], sender, texts[index])
-        except OSError as exc:  # refused, reset, timed out: counted, not raised
-            results[index] = (0, str(exc))
+        start.wait()  # refused, reset, timed out: status 0, counted, not raised
+        results[index] = RestClient(base_urls[index % len(base_urls)]).send(texts[index], sender)
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(texts))]
     for thread in threads:

@@ -144,45 +144,11 @@ def redis_url_or_skip() -> str:
     return REDIS_TEST_URL
 
 
-class RestClient:
-    """Posts to the REST webhook of a running stack; `ask` for a normal message."""
-
-    def __init__(self, rasa_url: str) -> None:
-        self.url = f"{rasa_url}/webhooks/rest/webhook"
-
-    def post(
-        self, body: bytes, query: str = "", content_type: str = "application/json"
-    ) -> tuple[int, Any]:
-        import json
-        import urllib.error
-        import urllib.request
-
-        request = urllib.request.Request(
-            self.url + query, data=body, method="POST", headers={"Content-Type": content_type}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw
-
-    def ask(self, text: str, sender: str | None = None) -> list[dict]:
-        import json
-        import uuid
-
-        status, replies = self.post(
-            json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
-        )
-        assert status == 200, replies
-        return replies
-
-
 @pytest.fixture(scope="session")
-def rest(running_bot) -> RestClient:
+def rest(running_bot) -> Any:
+    """The running stack's REST webhook (bench.harness.RestClient)."""
+    from bench.harness import RestClient
+
     return RestClient(running_bot.rasa_url)
 
 

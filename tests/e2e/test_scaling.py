@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness import RestClient
 from bench.loadtest import QUESTIONS
 from bench.turn_order import (
     TurnCheck,
     burst_check,
     check_turns,
     numbered,
-    post_message,
     reply_texts,
     stored_events,
 )
@@ -81,22 +81,22 @@ def texts_of(replies) -> str:
 def test_the_balancer_serves_where_one_rasa_would(scaled, catalog):
     # nginx listens on rasa_port; the replicas on their own ports.
     assert scaled.rasa_port not in scaled.rasa_replica_ports
-    status, replies = post_message(scaled.rasa_url, uuid.uuid4().hex, "hur lång tid tar bygglov?")
+    status, replies = RestClient(scaled.rasa_url).send("hur lång tid tar bygglov?")
     assert status == 200
     assert catalog.declarations["bygglov"].source_url in texts_of(replies)
 
 
 def test_a_conversation_alternating_between_replicas_keeps_its_context(scaled, catalog):
     sender = uuid.uuid4().hex
-    first, second = scaled.replica_url(0), scaled.replica_url(1)
+    first, second = RestClient(scaled.replica_url(0)), RestClient(scaled.replica_url(1))
     bygglov = catalog.declarations["bygglov"].source_url
 
-    status, replies = post_message(first, sender, "hur lång tid tar bygglov?")
+    status, replies = first.send("hur lång tid tar bygglov?", sender)
     assert status == 200 and bygglov in texts_of(replies)
     # The follow-up names no service: only the stored context (slot `service`) says which.
-    status, replies = post_message(second, sender, "och om ni inte håller det?")
+    status, replies = second.send("och om ni inte håller det?", sender)
     assert status == 200 and bygglov in texts_of(replies), texts_of(replies)
-    status, replies = post_message(first, sender, "vem kontaktar jag?")
+    status, replies = first.send("vem kontaktar jag?", sender)
     assert status == 200 and bygglov in texts_of(replies), texts_of(replies)
 
     sent = ["hur lång tid tar bygglov?", "och om ni inte håller det?", "vem kontaktar jag?"]
@@ -131,7 +131,7 @@ def test_twenty_messages_at_once_through_two_replicas_are_each_stored_once(scale
 def test_the_review_tool_lists_and_shows_conversations_from_postgresql(scaled):
     sender = uuid.uuid4().hex
     for replica, text in enumerate(["vad lovar ni om snöröjning?", "och om ni inte gör det?"]):
-        status, _ = post_message(scaled.replica_url(replica), sender, text)
+        status, _ = RestClient(scaled.replica_url(replica)).send(text, sender)
         assert status == 200
     add_staff(db_url_of(scaled), "granskare", "reviewer")
 
@@ -179,7 +179,7 @@ def test_a_dead_replica_is_skipped_by_the_balancer(scaled, catalog):
     scaled.stop_process(scaled.rasa_names[1])
     sender = uuid.uuid4().hex
     for text in ["hur lång tid tar bygglov?", "och om ni inte håller det?"] * 3:
-        status, replies = post_message(scaled.rasa_url, sender, text)
+        status, replies = RestClient(scaled.rasa_url).send(text, sender)
         assert status == 200
         assert catalog.declarations["bygglov"].source_url in texts_of(replies)
     assert (
