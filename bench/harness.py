@@ -1,5 +1,6 @@
-"""What the benchmarks and the end-to-end tests share: a percentile and a client for
-Rasa's REST webhook (sync and async, the same messages and the same replies).
+"""What the benchmarks and the end-to-end tests share: a percentile, a client for Rasa's
+REST webhook (sync and async, the same messages and the same replies) and the whole
+stack on free ports.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import aiohttp
 
+from bot.ops.stack import Stack
 from bot.web.api.rasa import WEBHOOK_PATH
 
 
@@ -137,3 +142,22 @@ async def load(rasa_url: str, texts: list[str], conversations: int, per_conversa
         "p95_ms": 1000 * percentile(latencies, 95),
         "msg_per_s": len(latencies) / elapsed,
     }
+
+
+# --- stacks -----------------------------------------------------------------------------------
+
+
+def sqlite_stack(model: Path, log_dir: Path, env: dict[str, str] | None = None) -> Stack:
+    """The whole stack on free ports, with a SQLite tracker store of its own in `log_dir`."""
+    tracker_db = {"TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}"}
+    return Stack.on_free_ports(model, log_dir, {**tracker_db, **(env or {})})
+
+
+@contextmanager
+def running(stack: Stack, web: bool = True) -> Iterator[Stack]:
+    """`stack` started (see Stack.start) until the block ends, then stopped."""
+    stack.start(web=web)
+    try:
+        yield stack
+    finally:
+        stack.stop()

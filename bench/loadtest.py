@@ -29,10 +29,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness import AsyncRestClient, percentile
+from bench.harness import AsyncRestClient, percentile, running, sqlite_stack
 from bot.adapters.channels import ChannelTexts
 from bot.core.redaction import redact
-from bot.ops.stack import Stack, free_port
+from bot.ops.stack import Stack
 
 QUESTIONS = [
     "hur lång tid tar bygglov?",
@@ -181,16 +181,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="loadtest-") as tmp:
         work = Path(tmp)
         db = work / "tracker.db"
-        stack = Stack(
-            model=model,
-            rasa_port=free_port(),
-            action_port=free_port(),
-            log_dir=work,
-            env={"TRACKER_DB_URL": f"sqlite:///{db}"},
-        )
+        stack = sqlite_stack(model, work)
         print(f"Starting a fresh stack (model {model.name}, SQLite {db.name}) ...", flush=True)
-        stack.start()
-        try:
+        with running(stack):
             result, elapsed, killed, restarted = asyncio.run(
                 run_load(
                     stack,
@@ -201,8 +194,6 @@ def main() -> int:
                     fault_text,
                 )
             )
-        finally:
-            stack.stop()
         stored = stored_user_texts(db)
 
     sent = sum(len(texts) for texts in result.sent.values())

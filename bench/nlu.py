@@ -22,11 +22,10 @@ from pathlib import Path
 
 import yaml
 
-from bench.harness import load
+from bench.harness import load, running, sqlite_stack
 from bench.nlu_evaluation import Report, evaluate, load_examples
 from bench.training import CONFIG, train, with_epochs
 from bot.core.catalog import PROJECT_ROOT
-from bot.ops.stack import Stack, free_port
 
 HOLDOUT = PROJECT_ROOT / "tests" / "data" / "nlu_holdout.yml"
 DEV = PROJECT_ROOT / "tests" / "data" / "nlu_dev.yml"
@@ -84,21 +83,11 @@ def rss_mb(pid: int) -> float:
 
 
 def serve_and_measure(model: Path, texts: list[str], work: Path) -> dict:
-    stack = Stack(
-        model=model,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        log_dir=work,
-        env={"TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}"},
-    )
-    stack.start()
-    try:
+    with running(sqlite_stack(model, work)) as stack:
         asyncio.run(load(stack.rasa_url, texts, 2, 5))  # warm-up
         one = asyncio.run(load(stack.rasa_url, texts, 1, 60))
         ten = asyncio.run(load(stack.rasa_url, texts, 10, 20))
         rss = rss_mb(stack.processes["rasa"].pid)
-    finally:
-        stack.stop()
     return {"c1": one, "c10": ten, "rasa_rss_mb": rss}
 
 

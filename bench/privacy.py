@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.harness import AsyncRestClient
+from bench.harness import AsyncRestClient, running, sqlite_stack
 from bot.core.redaction import EPOST, PERSONNUMMER, TELEFON, is_personnummer, redact
 
 # Written forms of a personnummer: digits, separator before the last four.
@@ -399,25 +399,14 @@ async def _send_all(rasa_url: str, samples: list[tuple[str, Sample]], concurrenc
 def fuzz_server(count: int, seed: int, concurrency: int = 10) -> tuple[Tally, int]:
     """Start a stack (quick model, own SQLite), send `count` samples, read the database."""
     from bench.training import quick_model
-    from bot.ops.stack import Stack, free_port
 
     rng = random.Random(seed + 1)
     samples = [(f"privacy-{uuid.uuid4().hex[:12]}", random_message(rng)) for _ in range(count)]
     with tempfile.TemporaryDirectory(prefix="bench-privacy-") as tmp:
         work = Path(tmp)
         db = work / "tracker.db"
-        stack = Stack(
-            model=quick_model(),
-            rasa_port=free_port(),
-            action_port=free_port(),
-            log_dir=work,
-            env={"TRACKER_DB_URL": f"sqlite:///{db}"},
-        )
-        stack.start()
-        try:
+        with running(sqlite_stack(quick_model(), work)) as stack:
             failures = asyncio.run(_send_all(stack.rasa_url, samples, concurrency))
-        finally:
-            stack.stop()
         stored = stored_rows(db)
         log = (work / "rasa.log").read_text(errors="replace")
     tally = Tally()

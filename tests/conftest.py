@@ -40,13 +40,9 @@ def quick_model() -> Path:
 
 @pytest.fixture(scope="session")
 def action_server(tmp_path_factory):
-    from bot.ops.stack import Stack, free_port
+    from bot.ops.stack import Stack
 
-    stack = Stack(
-        model=Path("unused"),
-        action_port=free_port(),
-        log_dir=tmp_path_factory.mktemp("action-server"),
-    )
+    stack = Stack.on_free_ports(Path("unused"), tmp_path_factory.mktemp("action-server"), {})
     stack.start_action_server()
     yield stack
     stack.stop()
@@ -56,20 +52,10 @@ def action_server(tmp_path_factory):
 def running_bot(quick_model, tmp_path_factory):
     """The real action server, Rasa server and web app on free ports, with their own
     SQLite db (`stack.rasa_url`, `stack.web_url`)."""
-    from bot.ops.stack import Stack, free_port
+    from bench.harness import running, sqlite_stack
 
-    log_dir = tmp_path_factory.mktemp("stack")
-    stack = Stack(
-        model=quick_model,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=free_port(),  # the web app (bot/web) starts after Rasa
-        log_dir=log_dir,
-        env={"TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}"},
-    )
-    stack.start()
-    yield stack
-    stack.stop()
+    with running(sqlite_stack(quick_model, tmp_path_factory.mktemp("stack"))) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="session")
@@ -79,26 +65,15 @@ def web_bot(quick_model, tmp_path_factory):
     which tests may edit: the catalog reloads on change, the real data stays untouched."""
     import shutil
 
+    from bench.harness import running, sqlite_stack
     from bot.core.catalog import DEFAULT_CATALOG_DIR
-    from bot.ops.stack import Stack, free_port
 
     log_dir = tmp_path_factory.mktemp("web-stack")
     catalog_dir = log_dir / "declarations"
     shutil.copytree(DEFAULT_CATALOG_DIR, catalog_dir)
-    stack = Stack(
-        model=quick_model,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=free_port(),
-        log_dir=log_dir,
-        env={
-            "TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}",
-            "CATALOG_DIR": str(catalog_dir),
-        },
-    )
-    stack.start()
-    yield stack
-    stack.stop()
+    env = {"CATALOG_DIR": str(catalog_dir)}
+    with running(sqlite_stack(quick_model, log_dir, env)) as stack:
+        yield stack
 
 
 # --- privacy, retention, faults (issue 6) ---------------------------------------------

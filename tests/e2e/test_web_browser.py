@@ -320,16 +320,10 @@ def test_radera_min_chatt_deletes_it_from_the_tracker_store(web_bot, new_page):
 
 
 def test_the_widget_gives_kundtjansts_number_when_the_bot_is_down(new_page, tmp_path):
-    from bot.ops.stack import Stack, free_port
+    from bench.harness import sqlite_stack
 
     # Only the web app, pointed at a Rasa port where nothing listens.
-    stack = Stack(
-        model=Path("unused"),
-        rasa_port=free_port(),
-        web_port=free_port(),
-        log_dir=tmp_path,
-        env={"TRACKER_DB_URL": f"sqlite:///{tmp_path / 't.db'}"},
-    )
+    stack = sqlite_stack(Path("unused"), tmp_path)
     stack.start_web()
     try:
         page = new_page()
