@@ -1,6 +1,6 @@
 """What the benchmarks and the end-to-end tests share: a percentile, a client for Rasa's
-REST webhook (sync and async, the same messages and the same replies) and the whole
-stack on free ports.
+REST webhook (sync and async, the same messages and the same replies), the whole stack
+on free ports, and a throw-away PostgreSQL schema.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import aiohttp
+import sqlalchemy as sa
 
+from bot.ops.endpoints import TrackerDBUnreachable, check_tracker_db
 from bot.ops.stack import Stack
-from bot.web.api.rasa import WEBHOOK_PATH
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -33,6 +34,8 @@ def percentile(values: list[float], q: float) -> float:
 
 # --- Rasa's REST webhook ----------------------------------------------------------------------
 
+# As bot/web/api/rasa.py spells it; imported from there, it would load the whole web app.
+WEBHOOK_PATH = "/webhooks/rest/webhook"
 JSON = "application/json"
 
 
@@ -161,3 +164,34 @@ def running(stack: Stack, web: bool = True) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def postgres_problem(url: str, timeout: float = 3) -> str | None:
+    """None if the PostgreSQL database of `url` answers, else why not."""
+    try:
+        check_tracker_db(url, timeout=timeout)
+    except TrackerDBUnreachable as exc:
+        return str(exc)
+    return None
+
+
+@contextmanager
+def postgres_schema(server_url: str, prefix: str) -> Iterator[str]:
+    """A fresh schema in the PostgreSQL database of `server_url`, dropped afterwards; yields
+    a TRACKER_DB_URL confined to it (search_path), for tests and benchmarks that must
+    neither see nor touch anyone else's rows. Raises TrackerDBUnreachable."""
+    check_tracker_db(server_url, timeout=3)
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'create schema "{schema}"'))
+    separator = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'drop schema "{schema}" cascade'))
+        engine.dispose()

@@ -3,12 +3,13 @@
 Generates synthetic conversations (bench/synthetic_conversations.py: the real training
 sentences and responses, in Rasa's row format) and bulk-inserts them into a SQLite
 tracker store, var/bench_review.db, and -- when 127.0.0.1:5432 answers -- copies the same
-rows with COPY into a PostgreSQL database `bench_review` created for the run and dropped
-afterwards. For each database it starts the web app (`python -m bot.web`, the real
-server) on a free port, logs in as a reviewer and times the list page (plain, paged and
-with each filter), a transcript, the NLU inbox and the dashboard over HTTP: first without
-our index on `events` (Rasa's own sender_id index only), then with it, then the dashboard
-again with counted days cached. Prints p50/p95 per page.
+rows with COPY into a PostgreSQL schema `bench_review_...` created for the run and dropped
+afterwards (bench/harness.postgres_schema). For each database it starts the web app
+(`python -m bot.web`, the real server) on a free port, logs in as a reviewer and times
+the list page (plain, paged and with each filter), a transcript, the NLU inbox and the
+dashboard over HTTP: first without our index on `events` (Rasa's own sender_id index
+only), then with it, then the dashboard again with counted days cached. Prints p50/p95
+per page.
 
     python -m bench.review [--conversations 100000] [--requests 30]
                                [--requests-without-index 5] [--no-postgres] [--keep]
@@ -27,12 +28,13 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.harness import percentile
+from bench.harness import percentile, postgres_problem, postgres_schema
 from bench.synthetic_conversations import FeedbackRow, Generator, Row
 from bot.ops.endpoints import VAR_DIR
 from bot.ops.stack import VENV_BIN, free_port, wait_for_http
@@ -40,7 +42,7 @@ from bot.ops.stack import VENV_BIN, free_port, wait_for_http
 logger = logging.getLogger(__name__)
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "bench_review"
+PG_SCHEMA_PREFIX = "bench_review"
 SQLITE_PATH = VAR_DIR / "bench_review.db"
 BENCH_USER = "bench.reviewer"
 BENCH_PASSWORD = "bench-password-not-secret"
@@ -405,30 +407,6 @@ def print_report(title: str, report: dict[str, dict]) -> None:
         print(f"{page:34} {b[0]:8.1f} {b[1]:8.1f} {a[0]:8.1f} {a[1]:8.1f}")
 
 
-def _postgres_available() -> bool:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(sa.text("select 1"))
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "not available"
-        return False
-
-
-def _pg_database(action: str) -> None:
-    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        if action == "create":
-            connection.execute(sa.text(f"CREATE DATABASE {PG_DATABASE}"))
-    engine.dispose()
-
-
-def _pg_url() -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -459,10 +437,13 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     sqlite_url = f"sqlite:///{SQLITE_PATH}"
     reports: list[tuple[str, dict]] = []
-    postgres = not args.no_postgres and _postgres_available()
+    postgres = not args.no_postgres and postgres_problem(PG_ADMIN_URL) is None
     if not args.no_postgres and not postgres:
         print(f"PostgreSQL: skipped, {PG_ADMIN_URL} does not answer.")
-    try:
+    with ExitStack() as cleanup:
+        if not args.keep:
+            cleanup.callback(SQLITE_PATH.unlink, missing_ok=True)
+        cleanup.callback(lambda: engine_for(sqlite_url).dispose())
         sqlite_report: dict[str, dict] = {}
         if not (args.keep and SQLITE_PATH.exists()):
             SQLITE_PATH.unlink(missing_ok=True)
@@ -472,10 +453,11 @@ def main(argv: list[str] | None = None) -> int:
             sqlite_report["fill"] = {"events": count, "seconds": seconds}
         pg_report: dict[str, dict] = {}
         if postgres:
-            _pg_database("create")
-            create_rasa_tables(engine_for(_pg_url()))
+            pg_url = cleanup.enter_context(postgres_schema(PG_ADMIN_URL, PG_SCHEMA_PREFIX))
+            cleanup.callback(lambda: engine_for(pg_url).dispose())
+            create_rasa_tables(engine_for(pg_url))
             logger.info("PostgreSQL: copying the same conversations (COPY) ...")
-            count, seconds = copy_events(engine_for(sqlite_url), engine_for(_pg_url()))
+            count, seconds = copy_events(engine_for(sqlite_url), engine_for(pg_url))
             pg_report["fill"] = {"events": count, "seconds": seconds}
         sqlite_report.update(
             bench_database(
@@ -486,17 +468,10 @@ def main(argv: list[str] | None = None) -> int:
         if postgres:
             pg_report.update(
                 bench_database(
-                    "PostgreSQL", _pg_url(), args.requests, args.requests_without_index, log_dir
+                    "PostgreSQL", pg_url, args.requests, args.requests_without_index, log_dir
                 )
             )
             reports.append((f"PostgreSQL, {args.conversations:,} conversations", pg_report))
-    finally:
-        if postgres:
-            engine_for(_pg_url()).dispose()
-            _pg_database("drop")
-        engine_for(sqlite_url).dispose()
-        if not args.keep:
-            SQLITE_PATH.unlink(missing_ok=True)
     for title, report in reports:
         print_report(title, report)
     print(f"\n(total {time.perf_counter() - began:.0f} s; server logs in {log_dir})")

@@ -30,17 +30,12 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.harness import load
+from bench.harness import load, postgres_problem, postgres_schema
 from bench.loadtest import QUESTIONS
 from bench.turn_order import TurnCheck, burst_check, numbered
 from bot.adapters.channels import ChannelTexts
 from bot.core.catalog import PROJECT_ROOT
-from bot.ops.endpoints import (
-    LockStoreUnreachable,
-    TrackerDBUnreachable,
-    check_lock_store,
-    postgres_schema,
-)
+from bot.ops.endpoints import LockStoreUnreachable, check_lock_store
 from bot.ops.stack import Stack
 from bot.store.conversations import engine_for
 
@@ -84,11 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         check_lock_store(REDIS_URL, timeout=3)
-        with postgres_schema(POSTGRES_URL, "bench_probe"):
-            pass
-    except (LockStoreUnreachable, TrackerDBUnreachable) as exc:
+        problem = postgres_problem(POSTGRES_URL)
+    except LockStoreUnreachable as exc:
+        problem = str(exc)
+    if problem:
         print(
-            f"bench-scale needs PostgreSQL on 127.0.0.1:5432 and Redis on :6379: {exc}",
+            f"bench-scale needs PostgreSQL on 127.0.0.1:5432 and Redis on :6379: {problem}",
             file=sys.stderr,
         )
         return 2

@@ -86,8 +86,8 @@ def postgres_schema(prefix: str = "pytest") -> Iterator[str]:
     """A URL to the PostgreSQL on 127.0.0.1:5432 (database `test`) confined to a fresh
     schema (dropped afterwards), so tests never see or purge others' rows. Skips when the
     server cannot be reached. A context manager, for fixtures of any scope."""
+    from bench.harness import postgres_schema as fresh_schema
     from bot.ops.endpoints import TrackerDBUnreachable
-    from bot.ops.endpoints import postgres_schema as fresh_schema
 
     with ExitStack() as cleanup:
         try:

@@ -17,9 +17,6 @@ is masked again right before anything is saved, whichever channel it came throug
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
 
@@ -205,24 +202,3 @@ def scaling_problem(replicas: int, env: dict[str, str] | None = None) -> str | N
             "(e.g. redis://127.0.0.1:6379/0)"
         )
     return None
-
-
-@contextmanager
-def postgres_schema(server_url: str, prefix: str) -> Iterator[str]:
-    """A fresh schema in the PostgreSQL database of `server_url`, dropped afterwards; yields
-    a TRACKER_DB_URL confined to it (search_path), for tests and benchmarks that must
-    neither see nor touch anyone else's rows. Raises TrackerDBUnreachable."""
-    import sqlalchemy as sa
-
-    check_tracker_db(server_url, timeout=3)
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'create schema "{schema}"'))
-    separator = "&" if "?" in server_url else "?"
-    try:
-        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.connect() as connection:
-            connection.execute(sa.text(f'drop schema "{schema}" cascade'))
-        engine.dispose()

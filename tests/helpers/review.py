@@ -18,9 +18,6 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
-
-import sqlalchemy as sa
 
 PG_URL = "postgresql://127.0.0.1:5432/test"
 PASSWORD = "correct horse battery staple"
@@ -303,14 +300,9 @@ def sqlite_store(path: Path) -> tuple[str, Any]:
 
 def postgres_reachable() -> str | None:
     """None if PostgreSQL's `test` database answers, else why not."""
-    try:
-        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(sa.text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip"
-        return f"PostgreSQL at {PG_URL} is not reachable: {str(exc).splitlines()[0]}"
+    from bench.harness import postgres_problem
+
+    return postgres_problem(PG_URL)
 
 
 @contextmanager
@@ -319,32 +311,27 @@ def postgres_store() -> Iterator[tuple[str, Any]]:
     search_path, with Rasa's tables written by Rasa's SQLTrackerStore."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    schema = f"review_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    options = f"-csearch_path={schema}"
-    store = SQLTrackerStore(
-        domain(),
-        dialect="postgresql",
-        host="127.0.0.1",
-        port=5432,
-        db="test",
-        query={"options": options},
-    )
-    url = f"{PG_URL}?options={quote(options, safe='')}"
-    try:
-        yield url, store
-    finally:
-        store.engine.dispose()
-        from bot.review.tables import engine_for
-        from bot.store.conversations import engine_for as web_engine
+    from bench.harness import postgres_schema
+    from bot.ops.endpoints import tracker_store_config
+    from bot.review.tables import engine_for
+    from bot.store.conversations import engine_for as web_engine
 
-        for factory in (engine_for, web_engine):
-            factory(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema(PG_URL, "review_test") as url:
+        config = tracker_store_config(url)
+        store = SQLTrackerStore(
+            domain(),
+            dialect="postgresql",
+            host=config["url"],
+            port=config["port"],
+            db=config["db"],
+            query=config["query"],
+        )
+        try:
+            yield url, store
+        finally:
+            store.engine.dispose()
+            for factory in (engine_for, web_engine):
+                factory(url).dispose()
 
 
 def add_feedback(db_url: str, sender_id: str, turn: int, rating: str) -> None:
