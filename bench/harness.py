@@ -1,6 +1,7 @@
 """What the benchmarks and the end-to-end tests share: a percentile, a client for Rasa's
 REST webhook (sync and async, the same messages and the same replies), the whole stack
-on free ports, and a throw-away PostgreSQL schema.
+on free ports, a throw-away PostgreSQL schema, and the stored events read back through
+bot.store.conversations (SQLite or PostgreSQL, whichever TRACKER_DB_URL names).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 
 from bot.ops.endpoints import TrackerDBUnreachable, check_tracker_db
 from bot.ops.stack import Stack
+from bot.store.conversations import engine_for, events
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -195,3 +197,20 @@ def postgres_schema(server_url: str, prefix: str) -> Iterator[str]:
         with engine.connect() as connection:
             connection.execute(sa.text(f'drop schema "{schema}" cascade'))
         engine.dispose()
+
+
+# --- the stored events ------------------------------------------------------------------------
+
+
+def event_rows(
+    db_url: str, senders: Iterable[str] | None = None, type_name: str | None = None
+) -> list[sa.engine.Row]:
+    """Rows of the tracker store's `events` table (every column Rasa writes), in the order
+    Rasa stored them; only those of `senders` and of `type_name` when given."""
+    query = sa.select(events).order_by(events.c.id)
+    if senders is not None:
+        query = query.where(events.c.sender_id.in_(list(senders)))
+    if type_name is not None:
+        query = query.where(events.c.type_name == type_name)
+    with engine_for(db_url).connect() as connection:
+        return connection.execute(query).all()

@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness import AsyncRestClient, percentile, running, sqlite_stack
+from bench.harness import AsyncRestClient, event_rows, percentile, running, sqlite_stack
 from bot.adapters.channels import ChannelTexts
 from bot.core.redaction import redact
 from bot.ops.stack import Stack
@@ -145,14 +144,10 @@ async def run_load(
     return result, elapsed, killed - started, restarted - started
 
 
-def stored_user_texts(db: Path) -> dict[str, list[str]]:
+def stored_user_texts(db_url: str) -> dict[str, list[str]]:
     stored: dict[str, list[str]] = {}
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "select sender_id, data from events where type_name = 'user' order by id"
-        )
-        for sender, data in rows:
-            stored.setdefault(sender, []).append(json.loads(data)["text"])
+    for row in event_rows(db_url, type_name="user"):
+        stored.setdefault(row.sender_id, []).append(json.loads(row.data)["text"])
     return stored
 
 
@@ -179,10 +174,9 @@ def main() -> int:
     model = args.model or quick_model()
     fault_text = ChannelTexts.from_domain().technical_problem
     with tempfile.TemporaryDirectory(prefix="loadtest-") as tmp:
-        work = Path(tmp)
-        db = work / "tracker.db"
-        stack = sqlite_stack(model, work)
-        print(f"Starting a fresh stack (model {model.name}, SQLite {db.name}) ...", flush=True)
+        stack = sqlite_stack(model, Path(tmp))
+        db_url = stack.env["TRACKER_DB_URL"]
+        print(f"Starting a fresh stack (model {model.name}, {db_url}) ...", flush=True)
         with running(stack):
             result, elapsed, killed, restarted = asyncio.run(
                 run_load(
@@ -194,7 +188,7 @@ def main() -> int:
                     fault_text,
                 )
             )
-        stored = stored_user_texts(db)
+        stored = stored_user_texts(db_url)
 
     sent = sum(len(texts) for texts in result.sent.values())
     found = sum(len(stored.get(sender, [])) for sender in result.sent)

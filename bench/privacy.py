@@ -21,7 +21,6 @@ import asyncio
 import json
 import random
 import re
-import sqlite3
 import tempfile
 import time
 import uuid
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.harness import AsyncRestClient, running, sqlite_stack
+from bench.harness import AsyncRestClient, event_rows, running, sqlite_stack
 from bot.core.redaction import EPOST, PERSONNUMMER, TELEFON, is_personnummer, redact
 
 # Written forms of a personnummer: digits, separator before the last four.
@@ -370,15 +369,13 @@ def fuzz_function(count: int, seed: int) -> Tally:
     return tally
 
 
-def stored_rows(db_path: Path, senders: Iterable[str] | None = None) -> dict[str, str]:
+def stored_rows(db_url: str, senders: Iterable[str] | None = None) -> dict[str, str]:
     """Every column of every row of the events table, joined per sender id."""
     rows: dict[str, list[str]] = {}
-    with sqlite3.connect(db_path) as connection:
-        for row in connection.execute("select * from events"):
-            as_text = " | ".join("" if v is None else str(v) for v in row)
-            rows.setdefault(str(row[1]), []).append(as_text)
-    wanted = set(senders) if senders is not None else set(rows)
-    return {s: "\n".join(lines) for s, lines in rows.items() if s in wanted}
+    for row in event_rows(db_url, senders):
+        as_text = " | ".join("" if v is None else str(v) for v in row)
+        rows.setdefault(row.sender_id, []).append(as_text)
+    return {s: "\n".join(lines) for s, lines in rows.items()}
 
 
 async def _send_all(rasa_url: str, samples: list[tuple[str, Sample]], concurrency: int) -> int:
@@ -404,10 +401,9 @@ def fuzz_server(count: int, seed: int, concurrency: int = 10) -> tuple[Tally, in
     samples = [(f"privacy-{uuid.uuid4().hex[:12]}", random_message(rng)) for _ in range(count)]
     with tempfile.TemporaryDirectory(prefix="bench-privacy-") as tmp:
         work = Path(tmp)
-        db = work / "tracker.db"
         with running(sqlite_stack(quick_model(), work)) as stack:
             failures = asyncio.run(_send_all(stack.rasa_url, samples, concurrency))
-        stored = stored_rows(db)
+        stored = stored_rows(stack.env["TRACKER_DB_URL"])
         log = (work / "rasa.log").read_text(errors="replace")
     tally = Tally()
     for sender, sample in samples:

@@ -16,11 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
-from bench.harness import RestClient
+from bench.harness import RestClient, event_rows
 from bot.core.redaction import redact
-from bot.store.conversations import engine_for, events
 
 LISTEN = "action_listen"
 REWIND = "rewind"  # UserUtteranceReverted
@@ -39,14 +36,10 @@ class StoredEvent:
 
 def stored_events(db_url: str, sender_id: str) -> list[StoredEvent]:
     """Every event of the conversation, in the order Rasa stored them (by id)."""
-    query = (
-        sa.select(events.c.id, events.c.type_name, events.c.data)
-        .where(events.c.sender_id == sender_id)
-        .order_by(events.c.id)
-    )
-    with engine_for(db_url).connect() as connection:
-        rows = connection.execute(query).all()
-    return [StoredEvent(id, type_name, json.loads(data or "{}")) for id, type_name, data in rows]
+    return [
+        StoredEvent(row.id, row.type_name, json.loads(row.data or "{}"))
+        for row in event_rows(db_url, [sender_id])
+    ]
 
 
 @dataclass

@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import sqlite3
 import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.harness import event_rows
 from bench.privacy import (
     leaked,
     random_email,
@@ -40,13 +40,8 @@ SENTENCES = [
 ]
 
 
-def user_events(db, sender: str) -> list[dict]:
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "select data from events where sender_id = ? and type_name = 'user' order by id",
-            (sender,),
-        ).fetchall()
-    return [json.loads(data) for (data,) in rows]
+def user_events(db_url: str, sender: str) -> list[dict]:
+    return [json.loads(row.data) for row in event_rows(db_url, [sender], type_name="user")]
 
 
 @st.composite
@@ -59,7 +54,7 @@ def personal_messages(draw: st.DrawFn) -> tuple[str, str, str]:
 @HTTP_SETTINGS
 @given(personal_messages())
 def test_personal_data_never_reaches_the_tracker_store(
-    rest, tracker_db, channel_texts, running_bot, message
+    rest, tracker_db_url, channel_texts, running_bot, message
 ):
     kind, item, text = message
     sender = f"privacy-{uuid.uuid4().hex[:12]}"
@@ -68,33 +63,33 @@ def test_personal_data_never_reaches_the_tracker_store(
     assert replies[0]["text"] == channel_texts.personal_data_removed
     assert len(replies) > 1
     assert not leaked(kind, item, json.dumps(replies, ensure_ascii=False))
-    stored = stored_rows(tracker_db, [sender])[sender]
+    stored = stored_rows(tracker_db_url, [sender])[sender]
     assert "user" in stored  # the message itself was stored ...
     assert not leaked(kind, item, stored, tail=10)  # ... masked, in every column
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32))
-def test_harmless_numbers_are_stored_as_typed(rest, tracker_db, channel_texts, seed):
+def test_harmless_numbers_are_stored_as_typed(rest, tracker_db_url, channel_texts, seed):
     rng = random.Random(seed)
     numbers = [random_harmless(rng) for _ in range(2)]
     text = f"Mitt ärende {numbers[0]} om bygglov, beslut {numbers[1]}"
     sender = f"harmless-{uuid.uuid4().hex[:12]}"
     replies = rest.ask(text, sender)
     assert all(r.get("text") != channel_texts.personal_data_removed for r in replies)
-    [event] = user_events(tracker_db, sender)
+    [event] = user_events(tracker_db_url, sender)
     assert event["text"] == event["parse_data"]["text"] == text
     assert "redacted" not in (event.get("metadata") or {})
 
 
-def test_stored_parse_data_holds_only_masked_text(rest, tracker_db, channel_texts, catalog):
+def test_stored_parse_data_holds_only_masked_text(rest, tracker_db_url, channel_texts, catalog):
     sender = f"parse-{uuid.uuid4().hex[:12]}"
     replies = rest.ask(
         "Mitt personnummer är 811218-9876 och min mejl anna@exempel.se, hur lång tid tar bygglov?",
         sender,
     )
     masked = "Mitt personnummer är [personnummer] och min mejl [e-post], hur lång tid tar bygglov?"
-    [event] = user_events(tracker_db, sender)
+    [event] = user_events(tracker_db_url, sender)
     assert event["text"] == masked
     assert event["parse_data"]["text"] == masked
     assert event["metadata"]["redacted"] == [PERSONNUMMER, EPOST]
@@ -107,7 +102,7 @@ def test_stored_parse_data_holds_only_masked_text(rest, tracker_db, channel_text
     )
 
 
-def test_client_metadata_is_masked_too(rest, tracker_db):
+def test_client_metadata_is_masked_too(rest, tracker_db_url):
     sender = f"meta-{uuid.uuid4().hex[:12]}"
     status, _ = rest.post(
         json.dumps(
@@ -119,7 +114,7 @@ def test_client_metadata_is_masked_too(rest, tracker_db):
         ).encode()
     )
     assert status == 200
-    stored = stored_rows(tracker_db, [sender])[sender]
+    stored = stored_rows(tracker_db_url, [sender])[sender]
     assert "070-123 45 67" not in stored and "[telefon]" in stored and "/bygglov" in stored
 
 
@@ -129,7 +124,7 @@ def test_no_personal_data_in_the_rasa_log(rest, running_bot):
     assert "19811218-9876" not in log and "765 43 21" not in log
 
 
-def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db, channel_texts):
+def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db_url, channel_texts):
     import socketio
 
     session_id = uuid.uuid4().hex
@@ -164,7 +159,7 @@ def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db, channel_t
     received = asyncio.run(chat())
     assert received[0]["text"] == channel_texts.personal_data_removed
     assert len(received) > 1
-    [event] = user_events(tracker_db, session_id)
+    [event] = user_events(tracker_db_url, session_id)
     assert event["text"] == "min mobil är [telefon], hej!"
     assert event["input_channel"] == "socketio"
-    assert "765 43 21" not in stored_rows(tracker_db, [session_id])[session_id]
+    assert "765 43 21" not in stored_rows(tracker_db_url, [session_id])[session_id]
