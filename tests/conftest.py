@@ -139,9 +139,3 @@ def channel_texts() -> Any:
 def tracker_db_url(running_bot) -> str:
     """The running stack's TRACKER_DB_URL (for bench.harness.event_rows and friends)."""
     return running_bot.env["TRACKER_DB_URL"]
-
-
-@pytest.fixture(scope="session")
-def tracker_db(running_bot) -> Path:
-    """The running stack's SQLite tracker store file."""
-    return Path(running_bot.env["TRACKER_DB_URL"].split("sqlite:///", 1)[1])

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from bench.harness import event_rows
+
 pytestmark = pytest.mark.slow
 
 
@@ -23,13 +25,8 @@ def test_snow_question_without_diacritics(rest):
     assert "06:30" in text or "6.30" in text
 
 
-def test_conversation_is_stored_in_the_sqlite_tracker_store(rest, tracker_db):
-    import sqlite3
-
+def test_conversation_is_stored_in_the_sqlite_tracker_store(rest, tracker_db_url):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     rest.ask("vad lovar ni om försörjningsstöd?", sender)
-    with sqlite3.connect(tracker_db) as connection:
-        rows = connection.execute(
-            "select count(*) from events where sender_id = ? and type_name = 'user'", (sender,)
-        ).fetchone()
-    assert rows[0] == 1
+    rows = event_rows(tracker_db_url, [sender], type_name="user")
+    assert len(rows) == 1

@@ -5,7 +5,6 @@ unreachable tracker database stops `bot run` with a clear message and exit code 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from bench.harness import event_rows
 from bot.adapters.channels import DEFAULT_ACTION_TIMEOUT_SECONDS, Settings
 from bot.core.catalog import PROJECT_ROOT
 from bot.ops.endpoints import TrackerDBUnreachable, check_tracker_db, describe_db_url
@@ -24,11 +24,8 @@ pytestmark = pytest.mark.slow
 KUNDTJANST_PHONE = "0910-73 50 00"
 
 
-def stored_user_messages(db, sender: str) -> int:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(
-            "select count(*) from events where sender_id = ? and type_name = 'user'", (sender,)
-        ).fetchone()[0]
+def stored_user_messages(db_url: str, sender: str) -> int:
+    return len(event_rows(db_url, [sender], type_name="user"))
 
 
 def assert_normal_answer(rest, catalog, channel_texts) -> None:
@@ -45,7 +42,7 @@ def ask_timed(rest, text: str, sender: str) -> tuple[list[dict], float]:
 
 
 def test_action_server_down_gives_kundtjanst_and_recovers(
-    running_bot, rest, tracker_db, catalog, channel_texts
+    running_bot, rest, tracker_db_url, catalog, channel_texts
 ):
     assert KUNDTJANST_PHONE in channel_texts.technical_problem
     running_bot.stop_process("action_server")
@@ -55,7 +52,7 @@ def test_action_server_down_gives_kundtjanst_and_recovers(
         assert [r["text"] for r in replies] == [channel_texts.technical_problem]
         assert seconds < 5
         # Rasa has no answer but keeps the conversation: the message is not lost.
-        assert stored_user_messages(tracker_db, sender) == 1
+        assert stored_user_messages(tracker_db_url, sender) == 1
         replies, _ = ask_timed(rest, "vad lovar ni om snöröjning?", sender)
         assert replies[-1]["text"] == channel_texts.technical_problem
     finally:
@@ -80,7 +77,7 @@ class _SlowHandler(BaseHTTPRequestHandler):
 
 
 def test_slow_action_server_gives_kundtjanst_within_the_timeout(
-    running_bot, rest, tracker_db, catalog, channel_texts
+    running_bot, rest, tracker_db_url, catalog, channel_texts
 ):
     running_bot.stop_process("action_server")
     _SlowHandler.release.clear()
@@ -92,7 +89,7 @@ def test_slow_action_server_gives_kundtjanst_within_the_timeout(
         replies, seconds = ask_timed(rest, "hur lång tid tar bygglov?", sender)
         assert replies[-1]["text"] == channel_texts.technical_problem
         assert seconds < DEFAULT_ACTION_TIMEOUT_SECONDS + 3, seconds
-        assert stored_user_messages(tracker_db, sender) == 1
+        assert stored_user_messages(tracker_db_url, sender) == 1
     finally:
         _SlowHandler.release.set()
         slow.shutdown()
