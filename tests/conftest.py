@@ -1,12 +1,11 @@
-"""Shared fixtures: the real catalog and domain, trackers built from events, a quickly
-trained model, and a running action server."""
+"""What every level of tests needs: the environment defaults, the real catalog and the
+real domain. The servers are in tests/e2e/conftest.py."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,51 +28,6 @@ def catalog() -> Catalog:
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="session")
-def quick_model() -> Path:
-    from bench.training import quick_model
-
-    return quick_model(epochs=int(os.environ.get("TEST_EPOCHS", "40")))
-
-
-@pytest.fixture(scope="session")
-def action_server(tmp_path_factory):
-    from bot.ops.stack import Stack
-
-    stack = Stack.on_free_ports(Path("unused"), tmp_path_factory.mktemp("action-server"), {})
-    stack.start_action_server()
-    yield stack
-    stack.stop()
-
-
-@pytest.fixture(scope="session")
-def running_bot(quick_model, tmp_path_factory):
-    """The real action server, Rasa server and web app on free ports, with their own
-    SQLite db (`stack.rasa_url`, `stack.web_url`)."""
-    from bench.harness import running, sqlite_stack
-
-    with running(sqlite_stack(quick_model, tmp_path_factory.mktemp("stack"))) as stack:
-        yield stack
-
-
-@pytest.fixture(scope="session")
-def web_bot(quick_model, tmp_path_factory):
-    """The whole stack for the browser tests (action server, Rasa, web app) on free ports,
-    with its own SQLite db and its own copy of the catalog (`stack.env["CATALOG_DIR"]`),
-    which tests may edit: the catalog reloads on change, the real data stays untouched."""
-    import shutil
-
-    from bench.harness import running, sqlite_stack
-    from bot.core.catalog import DEFAULT_CATALOG_DIR
-
-    log_dir = tmp_path_factory.mktemp("web-stack")
-    catalog_dir = log_dir / "declarations"
-    shutil.copytree(DEFAULT_CATALOG_DIR, catalog_dir)
-    env = {"CATALOG_DIR": str(catalog_dir)}
-    with running(sqlite_stack(quick_model, log_dir, env)) as stack:
-        yield stack
 
 
 # --- privacy, retention, faults (issue 6) ---------------------------------------------
@@ -117,25 +71,3 @@ def redis_url_or_skip() -> str:
     except LockStoreUnreachable as exc:
         pytest.skip(f"Redis on 127.0.0.1:6379 is unreachable: {exc}")
     return REDIS_TEST_URL
-
-
-@pytest.fixture(scope="session")
-def rest(running_bot) -> Any:
-    """The running stack's REST webhook (bench.harness.RestClient)."""
-    from bench.harness import RestClient
-
-    return RestClient(running_bot.rasa_url)
-
-
-@pytest.fixture(scope="session")
-def channel_texts() -> Any:
-    """The channel's sentences (personal data removed, technical problem) from domain.yml."""
-    from bot.adapters.channels import ChannelTexts
-
-    return ChannelTexts.from_domain()
-
-
-@pytest.fixture(scope="session")
-def tracker_db_url(running_bot) -> str:
-    """The running stack's TRACKER_DB_URL (for bench.harness.event_rows and friends)."""
-    return running_bot.env["TRACKER_DB_URL"]
