@@ -168,7 +168,11 @@ def running(stack: Stack, web: bool = True) -> Iterator[Stack]:
         stack.stop()
 
 
-# --- PostgreSQL -------------------------------------------------------------------------------
+# --- PostgreSQL (and Redis) ------------------------------------------------------------------
+
+# This machine's servers that the tests and the scaling bench use (trust authentication).
+POSTGRES_TEST_URL = "postgresql://127.0.0.1:5432/test"
+REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
 
 
 def postgres_problem(url: str, timeout: float = 3) -> str | None:

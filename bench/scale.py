@@ -30,7 +30,13 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.harness import load, postgres_problem, postgres_schema
+from bench.harness import (
+    POSTGRES_TEST_URL,
+    REDIS_TEST_URL,
+    load,
+    postgres_problem,
+    postgres_schema,
+)
 from bench.loadtest import QUESTIONS
 from bench.turn_order import TurnCheck, burst_check, numbered
 from bot.adapters.channels import ChannelTexts
@@ -39,8 +45,6 @@ from bot.ops.endpoints import LockStoreUnreachable, check_lock_store
 from bot.ops.stack import Stack
 from bot.store.conversations import engine_for
 
-POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 FULL_MODEL = PROJECT_ROOT / "models" / "skelleftea.tar.gz"
 
 
@@ -78,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=None)
     args = parser.parse_args(argv)
     try:
-        check_lock_store(REDIS_URL, timeout=3)
-        problem = postgres_problem(POSTGRES_URL)
+        check_lock_store(REDIS_TEST_URL, timeout=3)
+        problem = postgres_problem(POSTGRES_TEST_URL)
     except LockStoreUnreachable as exc:
         problem = str(exc)
     if problem:
@@ -115,12 +119,12 @@ def main(argv: list[str] | None = None) -> int:
             with ExitStack() as cleanup:
                 if postgres:
                     db_url = cleanup.enter_context(
-                        postgres_schema(POSTGRES_URL, f"bench_{key.lower()}")
+                        postgres_schema(POSTGRES_TEST_URL, f"bench_{key.lower()}")
                     )
                     cleanup.callback(lambda url=db_url: engine_for(url).dispose())
                 else:
                     db_url = f"sqlite:///{work / key / 'tracker.db'}"
-                lock_url = REDIS_URL if postgres and key != "E" else None
+                lock_url = REDIS_TEST_URL if postgres and key != "E" else None
                 env = {
                     "TRACKER_DB_URL": db_url,
                     "LOCK_STORE_URL": lock_url or "",
