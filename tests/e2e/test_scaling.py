@@ -32,8 +32,8 @@ from bench.turn_order import (
 from bot.adapters.channels import ChannelTexts
 from bot.ops.balancer import BalancerError, nginx_binary
 from bot.ops.stack import Stack
-from tests.conftest import postgres_schema, redis_url_or_skip
 from tests.helpers.review import PASSWORD, add_staff
+from tests.helpers.services import postgres_schema_or_skip, redis_url_or_skip
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,7 @@ def scaled(quick_model, tmp_path_factory):
     PostgreSQL (a schema of its own) + Redis."""
     require_nginx()
     redis_url = redis_url_or_skip()
-    with postgres_schema("scaling") as db_url:
+    with postgres_schema_or_skip("scaling") as db_url:
         stack = scaled_stack(quick_model, tmp_path_factory.mktemp("scaled"), db_url, redis_url)
         stack.start()
         try:
@@ -201,7 +201,7 @@ def test_without_an_atomic_lock_store_replicas_race(
     not asserted: a race's outcome varies from run to run."""
     require_nginx()
     redis_url = redis_url_or_skip() if lock_store == "rasa" else None
-    with postgres_schema("race") as db_url:
+    with postgres_schema_or_skip("race") as db_url:
         stack = scaled_stack(quick_model, tmp_path_factory.mktemp("race"), db_url, redis_url)
         stack.env["LOCK_STORE_IMPLEMENTATION"] = "rasa"
         stack.start()

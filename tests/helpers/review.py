@@ -19,7 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-PG_URL = "postgresql://127.0.0.1:5432/test"
+from bench.harness import POSTGRES_TEST_URL, postgres_problem, postgres_schema
+
+PG_URL = POSTGRES_TEST_URL
 PASSWORD = "correct horse battery staple"
 
 # Two days ago at 10:00 UTC, so every test day is over and inside the default period.
@@ -300,8 +302,6 @@ def sqlite_store(path: Path) -> tuple[str, Any]:
 
 def postgres_reachable() -> str | None:
     """None if PostgreSQL's `test` database answers, else why not."""
-    from bench.harness import postgres_problem
-
     return postgres_problem(PG_URL)
 
 
@@ -311,7 +311,6 @@ def postgres_store() -> Iterator[tuple[str, Any]]:
     search_path, with Rasa's tables written by Rasa's SQLTrackerStore."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    from bench.harness import postgres_schema
     from bot.ops.endpoints import tracker_store_config
     from bot.review.tables import engine_for
     from bot.store.conversations import engine_for as web_engine

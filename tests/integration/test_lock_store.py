@@ -14,7 +14,7 @@ from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.adapters.lock_store import AtomicRedisLockStore
-from tests.conftest import redis_url_or_skip
+from tests.helpers.services import redis_url_or_skip
 
 PREFIX = "pytest"
 
