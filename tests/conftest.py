@@ -16,8 +16,6 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 from bot.core.catalog import PROJECT_ROOT, Catalog, load_catalog  # noqa: E402
 
-FACTS_SHEET = PROJECT_ROOT.parent / "shared" / "facts" / "declarations-facts.md"
-
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:

@@ -18,7 +18,7 @@ from bot.core.catalog import (
     CatalogStore,
     load_catalog,
 )
-from tests.conftest import FACTS_SHEET
+from tests.helpers.catalog import FACTS_SHEET
 
 OTHER_MUNICIPALITIES = [
     "Luleå",
