@@ -11,9 +11,8 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 import yaml
-from sanic import Sanic
 
-from bot.review import accounts, queries, stats
+from bot.review import queries, stats
 from bot.review.filters import swedish_datetime
 from bot.review.nlu_export import clean_text, domain_intents, nlu_yaml, training_texts
 from bot.review.reviews import Verdict
@@ -23,28 +22,18 @@ from tests.helpers.review import (
     BASE,
     Client,
     add_feedback,
-    add_staff,
     sqlite_store,
-    write_conversations,
 )
 
 DAY = swedish_datetime(BASE.timestamp()).date().isoformat()
 
 
-@pytest.fixture(autouse=True)
-def _sanic_test_mode(monkeypatch):
-    monkeypatch.setattr(Sanic, "test_mode", True)
-
-
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    url, store = sqlite_store(tmp_path / "tracker.db")
-    write_conversations(store)
-    add_feedback(url, "snow-1", 1, "down")
-    add_feedback(url, "bygglov-1", 1, "up")
-    add_feedback(url, "bygglov-1", 2, "down")  # a confident answer the citizen disliked
-    add_staff(url, "rita", accounts.REVIEWER)
-    return url
+def db_url(db_url) -> str:
+    """tests/integration/conftest.py's, with bygglov-1's two answers rated as well."""
+    add_feedback(db_url, "bygglov-1", 1, "up")
+    add_feedback(db_url, "bygglov-1", 2, "down")  # a confident answer the citizen disliked
+    return db_url
 
 
 @pytest.fixture

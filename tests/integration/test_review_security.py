@@ -17,28 +17,17 @@ from tests.helpers.review import (
     PASSWORD,
     XSS_TEXT,
     Client,
-    add_feedback,
     add_staff,
-    sqlite_store,
-    write_conversations,
 )
 
 PUBLIC = {"/granska/logga-in", "/granska/static/<__file_uri__:path>"}
 
 
-@pytest.fixture(autouse=True)
-def _sanic_test_mode(monkeypatch):
-    monkeypatch.setattr(Sanic, "test_mode", True)
-
-
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    url, store = sqlite_store(tmp_path / "tracker.db")
-    write_conversations(store)
-    add_feedback(url, "snow-1", 1, "down")
-    add_staff(url, "rita", accounts.REVIEWER)
-    add_staff(url, "adam", accounts.ADMIN)
-    return url
+def db_url(db_url) -> str:
+    """tests/integration/conftest.py's, with the admin `adam` as well."""
+    add_staff(db_url, "adam", accounts.ADMIN)
+    return db_url
 
 
 @pytest.fixture
