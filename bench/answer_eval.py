@@ -38,7 +38,8 @@ from typing import Any
 
 import yaml
 
-from bot.core.catalog import PROJECT_ROOT, Catalog, load_catalog
+from bot.core.catalog import Catalog, load_catalog
+from bot.paths import PROJECT_ROOT
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "data" / "eval"
 SPLITS = ("dev", "blind", "out_of_scope", "reviewed")

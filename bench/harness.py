@@ -22,9 +22,9 @@ from typing import Any, NamedTuple
 import aiohttp
 import sqlalchemy as sa
 
-from bot.ops.endpoints import TrackerDBUnreachable, check_tracker_db
 from bot.ops.stack import Stack
 from bot.store.conversations import engine_for, events
+from bot.store.database import TrackerDBUnreachable, check_tracker_db
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -25,7 +25,7 @@ import yaml
 from bench.harness import load, running, sqlite_stack
 from bench.nlu_evaluation import Report, evaluate, load_examples
 from bench.training import CONFIG, train, with_epochs
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 HOLDOUT = PROJECT_ROOT / "tests" / "data" / "nlu_holdout.yml"
 DEV = PROJECT_ROOT / "tests" / "data" / "nlu_dev.yml"

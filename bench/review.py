@@ -36,8 +36,8 @@ import sqlalchemy as sa
 
 from bench.harness import percentile, postgres_problem, postgres_schema
 from bench.synthetic_conversations import FeedbackRow, Generator, Row
-from bot.ops.endpoints import VAR_DIR
 from bot.ops.stack import VENV_BIN, free_port, wait_for_http
+from bot.paths import VAR_DIR
 
 logger = logging.getLogger(__name__)
 

@@ -40,9 +40,9 @@ from bench.harness import (
 from bench.loadtest import QUESTIONS
 from bench.turn_order import TurnCheck, burst_check, numbered
 from bot.adapters.channels import ChannelTexts
-from bot.core.catalog import PROJECT_ROOT
 from bot.ops.endpoints import LockStoreUnreachable, check_lock_store
 from bot.ops.stack import Stack
+from bot.paths import PROJECT_ROOT
 from bot.store.conversations import engine_for
 
 FULL_MODEL = PROJECT_ROOT / "models" / "skelleftea.tar.gz"

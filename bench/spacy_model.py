@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "spacy_sv"
 

@@ -22,8 +22,9 @@ from typing import Any
 
 import yaml
 
-from bot.core.catalog import PROJECT_ROOT, load_catalog
+from bot.core.catalog import load_catalog
 from bot.core.matcher import ServiceMatcher
+from bot.paths import PROJECT_ROOT
 
 FALLBACK_THRESHOLD = 0.55
 DAY = 86_400.0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
 DOMAIN = PROJECT_ROOT / "domain.yml"

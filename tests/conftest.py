@@ -14,7 +14,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
-from bot.core.catalog import PROJECT_ROOT, Catalog, load_catalog  # noqa: E402
+from bot.core.catalog import Catalog, load_catalog  # noqa: E402
+from bot.paths import PROJECT_ROOT  # noqa: E402
 
 
 @pytest.fixture(scope="session")

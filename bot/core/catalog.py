@@ -21,12 +21,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, validator
 
-from bot.paths import (  # noqa: F401 (PROJECT_ROOT re-exported for bench/ and tests/)
-    DEFAULT_AUTHORITIES_FILE,
-    DEFAULT_CATALOG_DIR,
-    DEFAULT_MUNICIPALITY_FILE,
-    PROJECT_ROOT,
-)
+from bot.paths import DEFAULT_AUTHORITIES_FILE, DEFAULT_CATALOG_DIR, DEFAULT_MUNICIPALITY_FILE
 
 logger = logging.getLogger(__name__)
 

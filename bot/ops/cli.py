@@ -18,17 +18,19 @@ from pathlib import Path
 from bot.core.catalog import CatalogError, load_catalog
 from bot.ops.endpoints import (
     LockStoreUnreachable,
-    TrackerDBUnreachable,
     check_lock_store,
-    check_tracker_db,
     create_database_if_missing,
-    describe_db_url,
     scaling_problem,
-    tracker_db_url,
 )
 from bot.ops.stack import Stack, StackError
 from bot.paths import PROJECT_ROOT
 from bot.review.cli import add_review_commands
+from bot.store.database import (
+    TrackerDBUnreachable,
+    check_tracker_db,
+    describe_db_url,
+    tracker_db_url,
+)
 from bot.store.retention import DailyPurge, purge_older_than, retention_days, runner_name
 
 EXIT_TRACKER_DB_UNREACHABLE = 3
@@ -148,7 +150,8 @@ def _shell(args: argparse.Namespace) -> int:
     stack = Stack(model=Path(args.model), action_port=int(os.environ.get("ACTION_PORT", "5055")))
     try:
         stack.start_action_server()
-        from bot.ops.endpoints import VAR_DIR, write_endpoints
+        from bot.ops.endpoints import write_endpoints
+        from bot.paths import VAR_DIR
 
         endpoints = write_endpoints(VAR_DIR / "endpoints-shell.yml", stack._env())
         return subprocess.call(

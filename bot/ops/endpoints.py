@@ -22,13 +22,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import yaml
 
-from bot.paths import VAR_DIR  # noqa: F401 (re-exported for bench/ and tests/)
-from bot.store.database import (  # noqa: F401 (re-exported for bench/ and tests/)
-    TrackerDBUnreachable,
-    check_tracker_db,
-    describe_db_url,
-    tracker_db_url,
-)
+from bot.store.database import TrackerDBUnreachable, describe_db_url, tracker_db_url
 
 TRACKER_STORE_TYPE = "bot.adapters.tracker_store.MaskingSQLTrackerStore"
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ops.balancer import Upstream, check_config_command, nginx_command, write_nginx_config
-from bot.ops.endpoints import VAR_DIR, write_endpoints
-from bot.paths import PROJECT_ROOT
+from bot.ops.endpoints import write_endpoints
+from bot.paths import PROJECT_ROOT, VAR_DIR
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import pytest
 
 from bench.harness import event_rows
 from bot.adapters.channels import DEFAULT_ACTION_TIMEOUT_SECONDS, Settings
-from bot.core.catalog import PROJECT_ROOT
-from bot.ops.endpoints import TrackerDBUnreachable, check_tracker_db, describe_db_url
+from bot.paths import PROJECT_ROOT
+from bot.store.database import TrackerDBUnreachable, check_tracker_db, describe_db_url
 
 pytestmark = pytest.mark.slow
 

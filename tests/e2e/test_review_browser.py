@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from bench.review import Server
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 from bot.review import accounts
 from tests.helpers.review import (
     PASSWORD,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

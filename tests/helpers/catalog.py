@@ -3,6 +3,6 @@ beside the repository, in the team's shared folder (the test skips when it is ab
 
 from __future__ import annotations
 
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 FACTS_SHEET = PROJECT_ROOT.parent / "shared" / "facts" / "declarations-facts.md"

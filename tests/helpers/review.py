@@ -288,7 +288,7 @@ def write_conversations(store: Any, conversations: list[Conversation] = CONVERSA
 def domain() -> Any:
     from rasa.shared.core.domain import Domain
 
-    from bot.core.catalog import PROJECT_ROOT
+    from bot.paths import PROJECT_ROOT
 
     return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 

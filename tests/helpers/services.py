@@ -9,11 +9,8 @@ from contextlib import ExitStack, contextmanager
 import pytest
 
 from bench.harness import POSTGRES_TEST_URL, REDIS_TEST_URL, postgres_schema
-from bot.ops.endpoints import (
-    LockStoreUnreachable,
-    TrackerDBUnreachable,
-    check_lock_store,
-)
+from bot.ops.endpoints import LockStoreUnreachable, check_lock_store
+from bot.store.database import TrackerDBUnreachable
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.catalog import PROJECT_ROOT
 from bot.ops.balancer import (
     Upstream,
     check_config_command,
@@ -19,6 +18,7 @@ from bot.ops.balancer import (
     write_nginx_config,
 )
 from bot.ops.stack import Stack
+from bot.paths import PROJECT_ROOT
 
 RASA = Upstream("rasa", 5005, (5106, 5107))
 ACTIONS = Upstream("actions", 5055, (5156, 5157, 5158))

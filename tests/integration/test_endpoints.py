@@ -3,12 +3,12 @@ import pytest
 from bot.ops.endpoints import (
     LockStoreUnreachable,
     check_lock_store,
-    check_tracker_db,
     create_database_if_missing,
     endpoints,
     scaling_problem,
     write_endpoints,
 )
+from bot.store.database import check_tracker_db
 
 
 def test_default_is_sqlite_and_in_memory_lock(tmp_path):

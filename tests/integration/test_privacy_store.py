@@ -22,8 +22,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.adapters.tracker_store import MaskingSQLTrackerStore, mask_events
-from bot.core.catalog import PROJECT_ROOT
 from bot.ops.endpoints import endpoints
+from bot.paths import PROJECT_ROOT
 
 PERSONAL = ["811218-9876", "070-123 45 67", "anna@exempel.se", "0910 12 34 56"]
 # (0910-73 50 00, Kundtjänst's number, is in the bot's own answer and stays.)

@@ -18,7 +18,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 import bot.store.retention
 from bot.adapters.tracker_store import MaskingSQLTrackerStore
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 from bot.store.conversations import delete_conversation
 from bot.store.retention import (
     DEFAULT_RETENTION_DAYS,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import actions.names
 import bot.core.answers
-from bot.core.catalog import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 # Responses Rasa itself calls by name (two-stage fallback, default fallback).
 USED_BY_RASA = {"utter_ask_rephrase", "utter_default"}
