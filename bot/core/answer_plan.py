@@ -102,10 +102,12 @@ def plan_answer(catalog: Catalog, index: QuestionIndex, question: Question, now:
         # A service word in an unrelated question brings no declaration.
         return Plan(answers.out_of_scope_answer(catalog), None, None, "out_of_scope")
     if question.unknown_services and not question.services:
-        replies = []
-        for name in question.unknown_services:
-            replies += answers.unknown_service_answer(catalog, name)
-        return Plan(replies, None, topic, "unknown_service")
+        unknown = [
+            reply
+            for name in question.unknown_services
+            for reply in answers.unknown_service_answer(catalog, name)
+        ]
+        return Plan(unknown, None, topic, "unknown_service")
 
     services = [s for s in question.services if catalog.get(s)]
     if not services:

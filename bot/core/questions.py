@@ -257,7 +257,8 @@ class QuestionIndex:
                 keyword_stems = set().union(*(stems(vocabulary, k) for k in item.keywords))
                 self._item_stems[(item.service, item.id)] = (text_stems, keyword_stems)
                 cued = topic_scores(vocabulary, " . ".join([item.text, *item.keywords]))
-                self._item_topics[(item.service, item.id)] = {*cued, *([item.topic] or [])} - {None}
+                own = {item.topic} if item.topic else set()
+                self._item_topics[(item.service, item.id)] = set(cued) | own
                 document_frequency.update(text_stems | keyword_stems)
         total = max(1, sum(len(items) for items in self.items.values()))
         self._idf = {s: math.log(1 + total / n) for s, n in document_frequency.items()}
