@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -30,97 +31,114 @@ from bot.web.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
+Route = tuple[str, str, Callable[..., Awaitable[HTTPResponse]]]  # method, path, handler
+
+
+async def health(request: Request) -> HTTPResponse:
+    return json({"status": "ok"})
+
+
+async def texts(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    return json(
+        {
+            "texts": ctx.texts.widget,
+            "limits": {"max_message_chars": ctx.config.max_message_chars},
+        },
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+async def chat(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    incoming = ChatRequest.parse(json_object(request), ctx.config.max_message_chars)
+    retry_after = ctx.limiter.retry_after(incoming.sender)
+    if retry_after is None and incoming.new_conversation:
+        # Behind a reverse proxy, set SANIC_PROXIES_COUNT so this is the citizen's address.
+        retry_after = ctx.new_conversations.retry_after(request.remote_addr or request.ip)
+    if retry_after is not None:
+        logger.info("sender=%s rate limited for %d s", incoming.sender, retry_after)
+        raise ApiError("rate_limited", 429, retry_after=retry_after)
+    try:
+        messages = await send_message(
+            ctx.http,
+            ctx.config.rasa_url,
+            incoming.sender,
+            incoming.message,
+            ctx.config.rasa_timeout_seconds,
+        )
+    except RasaUnavailable as exc:
+        logger.error("sender=%s no answer: %s", incoming.sender, exc)
+        raise ApiError("unavailable", 503) from exc
+    try:
+        turn: int | None = (
+            await asyncio.to_thread(
+                conversations.user_message_count, ctx.config.tracker_db_url, incoming.sender
+            )
+            or None
+        )
+    except SQLAlchemyError as exc:  # the answer still goes out, without thumbs
+        logger.error("sender=%s tracker store not readable: %s", incoming.sender, exc)
+        turn = None
+    logger.info("sender=%s turn=%s answered with %d messages", incoming.sender, turn, len(messages))
+    return json({"sender": incoming.sender, "turn": turn, "messages": messages})
+
+
+async def conversation(request: Request, sender: str) -> HTTPResponse:
+    sender = valid_sender(sender)
+    db_url = request.app.ctx.config.tracker_db_url
+    lines = await asyncio.to_thread(conversations.transcript, db_url, sender)
+    rated = await asyncio.to_thread(feedback.ratings, db_url, sender)
+    return json(
+        {
+            "sender": sender,
+            "messages": [line.as_json() for line in lines],
+            "ratings": {str(turn): rating for turn, rating in rated.items()},
+        }
+    )
+
+
+async def delete_conversation(request: Request, sender: str) -> HTTPResponse:
+    sender = valid_sender(sender)
+    db_url = request.app.ctx.config.tracker_db_url
+    deleted = await asyncio.to_thread(conversations.delete_conversation, db_url, sender)
+    logger.info("sender=%s deleted on request", sender)
+    return json(
+        {"sender": sender, "deleted": {"events": deleted.events, "feedback": deleted.feedback}}
+    )
+
+
+async def rate(request: Request) -> HTTPResponse:
+    rating = FeedbackRequest.parse(json_object(request))
+    db_url = request.app.ctx.config.tracker_db_url
+    rated = await asyncio.to_thread(conversations.answer, db_url, rating.sender, rating.turn)
+    if rated is None:
+        raise ApiError("unknown_answer", 404)
+    await asyncio.to_thread(feedback.save_rating, db_url, rating.sender, rated, rating.rating)
+    logger.info("sender=%s turn=%d rated %s", rating.sender, rating.turn, rating.rating)
+    return json({"sender": rating.sender, "turn": rating.turn, "rating": rating.rating}, status=201)
+
+
+ROUTES: list[Route] = [
+    ("GET", "/health", health),
+    ("GET", "/texts", texts),
+    ("POST", "/chat", chat),
+    ("GET", "/conversation/<sender:str>", conversation),
+    ("DELETE", "/conversation/<sender:str>", delete_conversation),
+    ("POST", "/feedback", rate),
+]
+
 
 def api_blueprint() -> Blueprint:
+    """The ROUTES under /api, each named after its handler (`api.chat`, ...)."""
     bp = Blueprint("api", url_prefix="/api")
-
-    @bp.get("/health")
-    async def health(request: Request) -> HTTPResponse:
-        return json({"status": "ok"})
-
-    @bp.get("/texts")
-    async def texts(request: Request) -> HTTPResponse:
-        ctx = request.app.ctx
-        return json(
-            {
-                "texts": ctx.texts.widget,
-                "limits": {"max_message_chars": ctx.config.max_message_chars},
-            },
-            headers={"Cache-Control": "public, max-age=300"},
-        )
-
-    @bp.post("/chat")
-    async def chat(request: Request) -> HTTPResponse:
-        ctx = request.app.ctx
-        incoming = ChatRequest.parse(json_object(request), ctx.config.max_message_chars)
-        retry_after = ctx.limiter.retry_after(incoming.sender)
-        if retry_after is None and incoming.new_conversation:
-            # Behind a reverse proxy, set SANIC_PROXIES_COUNT so this is the citizen's address.
-            retry_after = ctx.new_conversations.retry_after(request.remote_addr or request.ip)
-        if retry_after is not None:
-            logger.info("sender=%s rate limited for %d s", incoming.sender, retry_after)
-            raise ApiError("rate_limited", 429, retry_after=retry_after)
-        try:
-            messages = await send_message(
-                ctx.http,
-                ctx.config.rasa_url,
-                incoming.sender,
-                incoming.message,
-                ctx.config.rasa_timeout_seconds,
-            )
-        except RasaUnavailable as exc:
-            logger.error("sender=%s no answer: %s", incoming.sender, exc)
-            raise ApiError("unavailable", 503) from exc
-        try:
-            turn: int | None = (
-                await asyncio.to_thread(
-                    conversations.user_message_count, ctx.config.tracker_db_url, incoming.sender
-                )
-                or None
-            )
-        except SQLAlchemyError as exc:  # the answer still goes out, without thumbs
-            logger.error("sender=%s tracker store not readable: %s", incoming.sender, exc)
-            turn = None
-        logger.info(
-            "sender=%s turn=%s answered with %d messages", incoming.sender, turn, len(messages)
-        )
-        return json({"sender": incoming.sender, "turn": turn, "messages": messages})
-
-    @bp.get("/conversation/<sender:str>")
-    async def conversation(request: Request, sender: str) -> HTTPResponse:
-        sender = valid_sender(sender)
-        db_url = request.app.ctx.config.tracker_db_url
-        lines = await asyncio.to_thread(conversations.transcript, db_url, sender)
-        rated = await asyncio.to_thread(feedback.ratings, db_url, sender)
-        return json(
-            {
-                "sender": sender,
-                "messages": [line.as_json() for line in lines],
-                "ratings": {str(turn): rating for turn, rating in rated.items()},
-            }
-        )
-
-    @bp.delete("/conversation/<sender:str>")
-    async def delete_conversation(request: Request, sender: str) -> HTTPResponse:
-        sender = valid_sender(sender)
-        db_url = request.app.ctx.config.tracker_db_url
-        deleted = await asyncio.to_thread(conversations.delete_conversation, db_url, sender)
-        logger.info("sender=%s deleted on request", sender)
-        return json(
-            {"sender": sender, "deleted": {"events": deleted.events, "feedback": deleted.feedback}}
-        )
-
-    @bp.post("/feedback")
-    async def rate(request: Request) -> HTTPResponse:
-        rating = FeedbackRequest.parse(json_object(request))
-        db_url = request.app.ctx.config.tracker_db_url
-        rated = await asyncio.to_thread(conversations.answer, db_url, rating.sender, rating.turn)
-        if rated is None:
-            raise ApiError("unknown_answer", 404)
-        await asyncio.to_thread(feedback.save_rating, db_url, rating.sender, rated, rating.rating)
-        logger.info("sender=%s turn=%d rated %s", rating.sender, rating.turn, rating.rating)
-        return json(
-            {"sender": rating.sender, "turn": rating.turn, "rating": rating.rating}, status=201
-        )
-
+    # The shorthands, not bp.add_route: in Sanic 21.12 only they make GET and DELETE
+    # routes ignore a request body.
+    register: dict[str, Callable[[str], Callable[..., object]]] = {
+        "GET": bp.get,
+        "POST": bp.post,
+        "DELETE": bp.delete,
+    }
+    for method, uri, handler in ROUTES:
+        register[method](uri)(handler)
     return bp
