@@ -17,6 +17,7 @@ is masked again right before anything is saved, whichever channel it came throug
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
 
@@ -85,23 +86,23 @@ def lock_store_config(url: str | None, implementation: str = "atomic") -> dict |
     return config
 
 
-def endpoints(env: dict[str, str] | None = None) -> dict:
-    env = os.environ if env is None else env
-    action_port = env.get("ACTION_PORT", "5055")
-    action_url = env.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{action_port}/webhook"
+def endpoints(env: Mapping[str, str] | None = None) -> dict:
+    environ: Mapping[str, str] = os.environ if env is None else env
+    action_port = environ.get("ACTION_PORT", "5055")
+    action_url = environ.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{action_port}/webhook"
     config: dict = {
         "action_endpoint": {"url": action_url},
-        "tracker_store": tracker_store_config(tracker_db_url(env)),
+        "tracker_store": tracker_store_config(tracker_db_url(environ)),
     }
     lock = lock_store_config(
-        env.get("LOCK_STORE_URL"), env.get("LOCK_STORE_IMPLEMENTATION") or "atomic"
+        environ.get("LOCK_STORE_URL"), environ.get("LOCK_STORE_IMPLEMENTATION") or "atomic"
     )
     if lock:
         config["lock_store"] = lock
     return config
 
 
-def write_endpoints(path: Path, env: dict[str, str] | None = None) -> Path:
+def write_endpoints(path: Path, env: Mapping[str, str] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# Generated from environment variables by bot/ops/endpoints.py; do not edit.\n"
@@ -175,22 +176,22 @@ def check_lock_store(url: str | None, timeout: float = 5) -> None:
         client.close()
 
 
-def scaling_problem(replicas: int, env: dict[str, str] | None = None) -> str | None:
+def scaling_problem(replicas: int, env: Mapping[str, str] | None = None) -> str | None:
     """Why `replicas` Rasa processes would be unsafe with this configuration, or None.
 
     Several replicas must share one tracker store that all of them reach (not a SQLite
     file) and take each conversation's messages one at a time (the Redis lock store):
     Rasa's own rule, which it applies to SANIC_WORKERS too.
     """
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     if replicas <= 1:
         return None
-    if tracker_db_url(env).startswith("sqlite"):
+    if tracker_db_url(environ).startswith("sqlite"):
         return (
             "several Rasa replicas need a shared tracker store: set TRACKER_DB_URL "
             "to a postgresql:// URL"
         )
-    if not env.get("LOCK_STORE_URL"):
+    if not environ.get("LOCK_STORE_URL"):
         return (
             "several Rasa replicas need the Redis lock store: set LOCK_STORE_URL "
             "(e.g. redis://127.0.0.1:6379/0)"

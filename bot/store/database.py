@@ -7,14 +7,15 @@ by default, PostgreSQL when scaled.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from urllib.parse import urlparse
 
 from bot.paths import DEFAULT_TRACKER_DB
 
 
-def tracker_db_url(env: dict[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    return env.get("TRACKER_DB_URL") or f"sqlite:///{DEFAULT_TRACKER_DB}"
+def tracker_db_url(env: Mapping[str, str] | None = None) -> str:
+    environ: Mapping[str, str] = os.environ if env is None else env
+    return environ.get("TRACKER_DB_URL") or f"sqlite:///{DEFAULT_TRACKER_DB}"
 
 
 def check_supported(url: str) -> None:
