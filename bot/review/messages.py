@@ -37,6 +37,11 @@ def load(data: str | None) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """A JSON object as it is; {} for anything else (missing, null, a list...)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _float(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -82,8 +87,8 @@ class Understanding:
 
 
 def understanding(data: dict[str, Any]) -> Understanding:
-    parse = data.get("parse_data") if isinstance(data.get("parse_data"), dict) else {}
-    intent_data = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
+    parse = _dict(data.get("parse_data"))
+    intent_data = _dict(parse.get("intent"))
     intent = intent_data.get("name") if isinstance(intent_data.get("name"), str) else None
     ranking = [
         (r["name"], _float(r.get("confidence")) or 0.0)
@@ -99,7 +104,8 @@ def understanding(data: dict[str, Any]) -> Understanding:
         for e in parse.get("entities") or []
         if isinstance(e, dict) and isinstance(e.get("entity"), str) and e.get("value") is not None
     ]
-    text = data.get("text") if isinstance(data.get("text"), str) else ""
+    raw_text = data.get("text")
+    text = raw_text if isinstance(raw_text, str) else ""
     return Understanding(text, intent, confidence, ranking, entities)
 
 
@@ -112,13 +118,13 @@ class BotMessage:
 
 
 def bot_message(data: dict[str, Any]) -> BotMessage:
-    extra = data.get("data") if isinstance(data.get("data"), dict) else {}
+    extra = _dict(data.get("data"))
     buttons = [
         str(b.get("title"))
         for b in extra.get("buttons") or []
         if isinstance(b, dict) and b.get("title") is not None
     ]
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    metadata = _dict(data.get("metadata"))
     response = metadata.get("utter_action")
     text = data.get("text") if isinstance(data.get("text"), str) else None
     return BotMessage(

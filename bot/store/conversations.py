@@ -151,7 +151,8 @@ def transcript(db_url: str, sender_id: str) -> list[TranscriptMessage]:
             messages.append(TranscriptMessage(USER, turn, timestamp, text=shown))
             offered = {}
             continue
-        extra = data.get("data") if isinstance(data.get("data"), dict) else {}
+        raw_extra = data.get("data")
+        extra: dict[str, Any] = raw_extra if isinstance(raw_extra, dict) else {}
         buttons = _buttons(extra.get("buttons"))
         custom = extra.get("custom") if isinstance(extra.get("custom"), dict) else None
         if text is None and not buttons and custom is None:
