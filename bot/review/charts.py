@@ -100,12 +100,12 @@ def line_chart(
 
     body: list[str] = []
     for step in range(5):  # grid and y axis labels
-        v = top_value * step / 4
+        tick = top_value * step / 4
         body.append(
             f'<line class="grid" x1="{left}" x2="{WIDTH - right}" '
-            f'y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
-            f'<text class="axis" x="{left - 6}" y="{y(v) + 4:.1f}" '
-            f'text-anchor="end">{_number(v, percent)}</text>'
+            f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
+            f'<text class="axis" x="{left - 6}" y="{y(tick) + 4:.1f}" '
+            f'text-anchor="end">{_number(tick, percent)}</text>'
         )
     every = max(1, len(labels) // 8)
     for i, label in enumerate(labels):

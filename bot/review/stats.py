@@ -309,11 +309,11 @@ def _add_ratings(days: _Days, rows: Iterable[Row]) -> None:
         day.thumbs_up = day.thumbs_down = 0
     for rating, at in rows:
         moment = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-        day = days.found.get(moment.astimezone(SWEDISH_TIME).date())
-        if day is not None and rating == UP:
-            day.thumbs_up = (day.thumbs_up or 0) + 1
-        elif day is not None and rating == DOWN:
-            day.thumbs_down = (day.thumbs_down or 0) + 1
+        rated = days.found.get(moment.astimezone(SWEDISH_TIME).date())
+        if rated is not None and rating == UP:
+            rated.thumbs_up = (rated.thumbs_up or 0) + 1
+        elif rated is not None and rating == DOWN:
+            rated.thumbs_down = (rated.thumbs_down or 0) + 1
 
 
 def count_days(engine: Engine, wanted: list[date]) -> dict[date, Day]:

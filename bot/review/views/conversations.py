@@ -197,17 +197,17 @@ def _csv(engine: Engine, filters: Filters, messages: bool) -> tuple[str, int]:
         writer.writerow(
             ["sender_id", "event_id", "tid", "roll", "text", "intent", "konfidens", "tjanster"]
         )
-        for row in queries.transcript_rows(engine, senders):
+        for message in queries.transcript_rows(engine, senders):
             writer.writerow(
                 [
-                    row["sender_id"],
-                    row["event_id"],
-                    when(row["timestamp"]),
-                    row["role"],
-                    csv_safe(row["text"]),
-                    row["intent"],
-                    "" if row["confidence"] is None else f"{row['confidence']:.3f}",
-                    row["services"],
+                    message["sender_id"],
+                    message["event_id"],
+                    when(message["timestamp"]),
+                    message["role"],
+                    csv_safe(message["text"]),
+                    message["intent"],
+                    "" if message["confidence"] is None else f"{message['confidence']:.3f}",
+                    message["services"],
                 ]
             )
     else:
