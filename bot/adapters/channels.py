@@ -63,7 +63,8 @@ class ChannelTexts:
     @classmethod
     def from_domain(cls, path: Path = DOMAIN_FILE) -> ChannelTexts:
         """The two sentences from domain.yml; a missing one stops the server at start."""
-        responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses")
+        domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        responses = domain.get("responses") or {}
 
         def first_text(name: str) -> str:
             try:

@@ -169,7 +169,7 @@ def is_personnummer(candidate: str) -> bool:
     """True for a valid personnummer or samordningsnummer, in any of the written forms
     (10/12 digits; `-`, `+`, space or nothing before the last four)."""
     match = _PERSONNUMMER.fullmatch(candidate.strip())
-    return bool(match) and _valid_personnummer(match)
+    return match is not None and _valid_personnummer(match)
 
 
 def _valid_personnummer(match: re.Match[str]) -> bool:

@@ -77,11 +77,9 @@ def submitted_csrf(request: Request) -> str:
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:
-    return (
-        bool(expected)
-        and bool(given)
-        and hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
-    )
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
 
 
 def safe_next(target: str | None) -> str:
