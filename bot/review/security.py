@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 from urllib.parse import quote
@@ -32,7 +32,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 LOGIN_PATH = "/granska/logga-in"
 
-Handler = Callable[..., Awaitable[HTTPResponse]]
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]  # an async def, as Sanic wants
 
 
 def is_tls(request: Request) -> bool:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -62,7 +62,7 @@ CSP = (
 )
 WARM_UP_DELAY = 5.0  # seconds after start before the dashboard is first counted
 T = TypeVar("T")
-Route = tuple[str, str, Callable[..., Awaitable[HTTPResponse]]]  # method, path, handler
+Route = tuple[str, str, Callable[..., Coroutine[Any, Any, HTTPResponse]]]  # method, path, handler
 
 
 # --- per-app state and request helpers ---------------------------------------------------
