@@ -70,13 +70,13 @@ def create_app(
         app.blueprint(FEATURES[feature]())
     register_error_handlers(app)
 
-    @app.listener("before_server_start")
+    @app.before_server_start
     async def open_connections(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
         app.ctx.http = aiohttp.ClientSession()
         if "api" in features:
             await asyncio.to_thread(create_feedback_table, config.tracker_db_url)
 
-    @app.listener("after_server_stop")
+    @app.after_server_stop
     async def close_connections(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
         if app.ctx.http is not None:
             await app.ctx.http.close()
