@@ -29,7 +29,10 @@ class OpenStatus:
 
 @lru_cache(maxsize=16)
 def _red_days(year: int) -> frozenset[date]:
-    return frozenset(holidays.Sweden(years=year, include_sundays=False).keys())
+    # The countries are loaded lazily into the package (holidays' EntityLoader): real at run
+    # time, invisible to a type checker.
+    sweden = holidays.Sweden(years=year, include_sundays=False)  # type: ignore[attr-defined]
+    return frozenset(sweden.keys())
 
 
 def is_red_day(day: date) -> bool:
