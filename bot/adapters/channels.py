@@ -111,7 +111,7 @@ def limit_action_timeout(seconds: float) -> None:
     """
     import rasa.core.actions.action
 
-    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = seconds  # type: ignore[assignment]
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = seconds
 
 
 @dataclass(frozen=True)
