@@ -14,12 +14,13 @@ TRAINING_FILES := domain.yml config.yml $(shell find data/nlu data/rules data/st
 MODEL := models/skelleftea.tar.gz
 SPACY_MODEL := var/spacy_sv/meta.json
 
-.PHONY: help setup run run-scaled train shell lint validate test test-unit eval bench bench-scale clean browser npm nginx
+.PHONY: help setup run run-scaled train shell lint types validate test test-unit eval bench bench-scale clean browser npm nginx
 
 help:
 	@echo "make run       set up everything, train if needed, start the bot (Ctrl-C stops)"
 	@echo "make test      set up everything and run lint, data validation and all tests"
 	@echo "make test-unit the unit tests only: seconds, no servers"
+	@echo "make types     the type check (mypy over bot and actions; also part of lint)"
 	@echo "make eval      answer-level evaluation (dev, blind, out-of-scope, reviewed splits)"
 	@echo "make train     train the full-quality model into $(MODEL)"
 	@echo "make shell     chat with the bot in the terminal"
@@ -77,6 +78,12 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot actions bench tests
 	$(VENV)/bin/ruff format --check bot actions bench tests
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+# The type check alone (also the last step of lint): bot and actions, as pyproject.toml's
+# [tool.mypy] says.
+types: $(VENV)/.installed
+	$(VENV)/bin/mypy
 
 validate: $(VENV)/.installed
 	$(PY) -m bot.ops.cli check
