@@ -54,9 +54,11 @@ class ActionAnswerService(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         catalog = default_store().get()
+        intent = tracker.latest_message.get("intent") or {}
         question = Question(
             text=tracker.latest_message.get("text") or "",
-            intent=(tracker.latest_message.get("intent") or {}).get("name"),
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0.0),
             services=_entity_values(tracker, ENTITY_SERVICE),
             unknown_services=_entity_values(tracker, ENTITY_UNKNOWN_SERVICE),
             authorities=_entity_values(tracker, ENTITY_AUTHORITY),

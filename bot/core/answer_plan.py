@@ -52,9 +52,14 @@ RARE_WORD = 3.0
 CLEAR_LEAD = 1.5
 # A service the message does not name is taken when its texts lead the next by this much.
 SERVICE_LEAD = 1.3
+# A service the message does not name is only taken on a listed keyword this strong: a
+# question meant for someone else must not get a declaration by a shared word.
+INFERRED_SERVICE = 2 * 4.0
 # A sub-topic word ("villagator", "giltig") that points to one service's facts.
 SUBTOPIC_MATCH = 3.0
 MAX_FACTS = 3
+# Out of scope this sure is left alone, whatever service word the message contains.
+SURE_OUT_OF_SCOPE = 0.9
 # A broken promise asked about in general ("om kommunen bryter ett löfte") names one of these.
 PROMISE_WORDS = ("löfte", "lovat", "lovar", "utlovat", "serviceförklaring", "garanti")
 MAX_SERVICES = 3
@@ -64,6 +69,7 @@ MAX_SERVICES = 3
 class Question:
     text: str
     intent: str | None = None
+    confidence: float = 1.0  # the model's confidence in `intent`
     services: list[str] = field(default_factory=list)  # catalog ids named in the message
     unknown_services: list[str] = field(default_factory=list)  # named, no declaration
     authorities: list[str] = field(default_factory=list)  # other authorities named
@@ -147,21 +153,23 @@ def _general_plan(
         replies = answers.kundtjanst_replies(catalog, now)
         if strong:
             texts = _best_texts(strong)
-            replies = answers.general_fact_replies(catalog, texts, today)[:1] + replies
+            general = answers.general_fact_replies(catalog, texts, strong[0].item.topic, today)
+            replies = general[:1] + replies
         return Plan(replies, None, topic, "kundtjanst")
     if strong:
         texts = _best_texts(strong)
-        return Plan(
-            answers.general_fact_replies(catalog, texts, today), None, topic, "general_fact"
-        )
+        replies = answers.general_fact_replies(catalog, texts, strong[0].item.topic, today)
+        return Plan(replies, None, topic, "general_fact")
     return None
 
 
 def _asks_about_named_service(
     catalog: Catalog, index: QuestionIndex, question: Question, topic: str | None
 ) -> bool:
-    """The model took the message for out of scope, but it names a service and its own
-    words meet one of that service's texts closely: the citizen does ask about it."""
+    """The model took the message for out of scope, unsure, but it names a service and its
+    own words meet one of that service's texts closely: the citizen does ask about it."""
+    if question.confidence >= SURE_OUT_OF_SCOPE:
+        return False
     return any(
         _best_score(index, s, question.text, topic) >= STRONG_MATCH
         for s in question.services
@@ -178,6 +186,10 @@ def _best_score(index: QuestionIndex, service: str, text: str, topic: str | None
     """How well the question's own words meet the service's (or the general) texts."""
     specific = [s.score for s in index.rank(service, text, topic) if s.specific]
     return max(specific, default=0.0)
+
+
+def _by_keyword(index: QuestionIndex, service: str, text: str, topic: str | None) -> bool:
+    return any(s.by_keyword for s in index.rank(service, text, topic) if s.specific)
 
 
 def _services_from_context(
@@ -201,7 +213,12 @@ def _services_from_context(
     )
     best, service = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else 0.0
-    if best >= SUBTOPIC_MATCH and best > general_score and best >= SERVICE_LEAD * runner_up:
+    if (
+        best >= INFERRED_SERVICE
+        and best > general_score
+        and best >= SERVICE_LEAD * runner_up
+        and _by_keyword(index, service, question.text, topic)
+    ):
         return [service]
     return []
 

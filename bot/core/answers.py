@@ -296,11 +296,23 @@ def out_of_scope_answer(catalog: Catalog) -> list[Reply]:
     ]
 
 
-def general_fact_replies(catalog: Catalog, texts: list[str], today: date) -> list[Reply]:
+# General facts on these topics come from the page about serviceförklaringar; the others
+# (Kundtjänst, e-services, hours) from Kundtjänst's page.
+SERVICEFORKLARING_TOPICS = {"history", "quality", "complaints", "appeal", "not_kept"}
+
+
+def general_fact_replies(
+    catalog: Catalog, texts: list[str], topic: str | None, today: date
+) -> list[Reply]:
     """Facts about serviceförklaringar, Kundtjänst and e-services in general."""
-    info = catalog.municipality.serviceforklaring
+    municipality = catalog.municipality
+    source: Any = (
+        municipality.serviceforklaring
+        if topic in SERVICEFORKLARING_TOPICS
+        else municipality.kundtjanst
+    )
     replies = [Reply(UTTER_GENERAL_FACTS, {"fact_list": bullets(texts)})]
-    return replies + source_replies(catalog, info, today)
+    return replies + source_replies(catalog, source, today)
 
 
 def serviceforklaring_replies(catalog: Catalog, today: date) -> list[Reply]:
