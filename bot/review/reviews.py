@@ -7,6 +7,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -155,6 +156,21 @@ def decide(
     return verdict
 
 
+def _verdict(r: Any) -> Verdict:
+    return Verdict(
+        r.event_id,
+        r.sender_id,
+        r.text,
+        r.predicted_intent,
+        r.predicted_confidence,
+        r.status,
+        r.intent,
+        r.service,
+        r.decided_by,
+        r.decided_at,
+    )
+
+
 def confirmed(engine: Engine) -> list[Verdict]:
     """Every confirmed example, oldest decision first."""
     with engine.connect() as connection:
@@ -163,21 +179,7 @@ def confirmed(engine: Engine) -> list[Verdict]:
             .where(nlu_verdicts.c.status == CONFIRMED)
             .order_by(nlu_verdicts.c.decided_at, nlu_verdicts.c.id)
         ).all()
-    return [
-        Verdict(
-            r.event_id,
-            r.sender_id,
-            r.text,
-            r.predicted_intent,
-            r.predicted_confidence,
-            r.status,
-            r.intent,
-            r.service,
-            r.decided_by,
-            r.decided_at,
-        )
-        for r in rows
-    ]
+    return [_verdict(r) for r in rows]
 
 
 def earlier_user_texts(engine: Engine, verdict: Verdict, limit: int) -> list[str]:
@@ -209,18 +211,4 @@ def recent_verdicts(engine: Engine, limit: int = 20) -> list[Verdict]:
         rows = connection.execute(
             sa.select(nlu_verdicts).order_by(nlu_verdicts.c.decided_at.desc()).limit(limit)
         ).all()
-    return [
-        Verdict(
-            r.event_id,
-            r.sender_id,
-            r.text,
-            r.predicted_intent,
-            r.predicted_confidence,
-            r.status,
-            r.intent,
-            r.service,
-            r.decided_by,
-            r.decided_at,
-        )
-        for r in rows
-    ]
+    return [_verdict(r) for r in rows]
