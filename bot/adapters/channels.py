@@ -22,9 +22,8 @@ import asyncio
 import inspect
 import json
 import logging
-import os
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from sanic.response import HTTPResponse
 
 from bot.core.redaction import PLACEHOLDERS, merge_kinds, redact, redact_json
 from bot.paths import DOMAIN_FILE
+from bot.settings import seconds
 
 logger = logging.getLogger(__name__)
 
@@ -81,23 +81,11 @@ class Settings:
     reply_deadline: float = DEFAULT_REPLY_DEADLINE_SECONDS
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ) if env is None else env
-
-        def seconds(name: str, default: float) -> float:
-            try:
-                value = float(env.get(name) or default)
-            except ValueError:
-                raise ValueError(
-                    f"{name} must be a number of seconds, not {env.get(name)!r}"
-                ) from None
-            if value <= 0:
-                raise ValueError(f"{name} must be a positive number of seconds, not {value}")
-            return value
-
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """ACTION_TIMEOUT_SECONDS and REPLY_DEADLINE_SECONDS; a bad one raises SettingsError."""
         return cls(
-            seconds("ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT_SECONDS),
-            seconds("REPLY_DEADLINE_SECONDS", DEFAULT_REPLY_DEADLINE_SECONDS),
+            seconds(env, "ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT_SECONDS),
+            seconds(env, "REPLY_DEADLINE_SECONDS", DEFAULT_REPLY_DEADLINE_SECONDS),
         )
 
 

@@ -25,6 +25,7 @@ from bot.ops.endpoints import (
 from bot.ops.stack import Stack, StackError
 from bot.paths import PROJECT_ROOT
 from bot.review.cli import add_review_commands
+from bot.settings import SettingsError, port, text
 from bot.store.database import (
     TrackerDBUnreachable,
     check_tracker_db,
@@ -105,12 +106,19 @@ def _run(args: argparse.Namespace) -> int:
     checked = _tracker_db_and_retention(create_database=args.create_database, check_lock=True)
     if isinstance(checked, int):
         return checked
+    try:
+        rasa_port = port(None, "RASA_PORT", 5005)
+        action_port = port(None, "ACTION_PORT", 5055)
+        web_port = port(None, "WEB_PORT", 8000)
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
     stack = Stack(
         model=model,
-        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-        action_port=int(os.environ.get("ACTION_PORT", "5055")),
-        web_port=int(os.environ.get("WEB_PORT", "8000")),
-        host=os.environ.get("BOT_HOST", "127.0.0.1"),
+        rasa_port=rasa_port,
+        action_port=action_port,
+        web_port=web_port,
+        host=text(None, "BOT_HOST", "127.0.0.1"),
         rasa_replicas=args.rasa_replicas,
         action_servers=args.action_servers,
     )
@@ -147,7 +155,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _shell(args: argparse.Namespace) -> int:
-    stack = Stack(model=Path(args.model), action_port=int(os.environ.get("ACTION_PORT", "5055")))
+    try:
+        action_port = port(None, "ACTION_PORT", 5055)
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    stack = Stack(model=Path(args.model), action_port=action_port)
     try:
         stack.start_action_server()
         from bot.ops.endpoints import write_endpoints

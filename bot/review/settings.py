@@ -10,13 +10,13 @@ app's TRACKER_DB_URL, so reviews live beside the conversations they are about).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# One error type for every setting; SettingsError stays importable from here.
+from bot.settings import SettingsError, flag, number
 
-class SettingsError(ValueError):
-    """An environment variable the review tool cannot use; the message names it."""
+__all__ = ["ReviewSettings", "SettingsError"]
 
 
 @dataclass(frozen=True)
@@ -27,20 +27,10 @@ class ReviewSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReviewSettings:
-        env = os.environ if env is None else env
-
-        def number(name: str, default: float, low: float, high: float) -> float:
-            raw = (env.get(name) or "").strip() or str(default)
-            try:
-                value = float(raw)
-            except ValueError:
-                raise SettingsError(f"{name}={raw!r}: expected a number") from None
-            if not low <= value <= high:
-                raise SettingsError(f"{name}={raw!r}: must be between {low:g} and {high:g}")
-            return value
-
         return cls(
-            confidence_threshold=number("REVIEW_CONFIDENCE_THRESHOLD", 0.7, 0.01, 1.0),
-            create_indexes=(env.get("REVIEW_CREATE_INDEXES") or "1").strip() != "0",
-            dashboard_cache_seconds=number("REVIEW_DASHBOARD_CACHE_SECONDS", 3600, 0, 86_400),
+            confidence_threshold=number(env, "REVIEW_CONFIDENCE_THRESHOLD", 0.7, 0.01, 1.0),
+            create_indexes=flag(env, "REVIEW_CREATE_INDEXES", True),
+            dashboard_cache_seconds=number(
+                env, "REVIEW_DASHBOARD_CACHE_SECONDS", 3600.0, 0, 86_400
+            ),
         )

@@ -19,11 +19,13 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from bot.settings import number
 from bot.store.conversations import delete_conversation, engine_for, events
 
 logger = logging.getLogger(__name__)
@@ -45,19 +47,10 @@ purge_log = sa.Table(
 )
 
 
-def retention_days(env: dict[str, str] | None = None) -> int:
-    """RETENTION_DAYS as a whole number of days, at least 1 (default 90)."""
-    env = dict(os.environ) if env is None else env
-    raw = (env.get("RETENTION_DAYS") or "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
-    try:
-        days = int(raw)
-    except ValueError:
-        raise ValueError(f"RETENTION_DAYS={raw!r}: expected a whole number of days") from None
-    if days < 1:
-        raise ValueError(f"RETENTION_DAYS={raw!r}: must be at least 1")
-    return days
+def retention_days(env: Mapping[str, str] | None = None) -> int:
+    """RETENTION_DAYS as a whole number of days, at least 1 (default 90); a bad value
+    raises SettingsError (a ValueError)."""
+    return number(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS, minimum=1, unit="days")
 
 
 def runner_name(what: str) -> str:

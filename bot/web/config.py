@@ -23,33 +23,11 @@ from pathlib import Path
 
 from bot.paths import DEFAULT_MUNICIPALITY_FILE, DEFAULT_TRACKER_DB
 from bot.paths import WEB_TEXTS_FILE as DEFAULT_TEXTS_FILE
+from bot.settings import SettingsError, number, port, seconds, text
 from bot.store.database import tracker_db_url
 
-
-class ConfigError(ValueError):
-    """An environment variable has a value the web app cannot use; the message names it."""
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    raw = env.get(name) or str(default)
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r}: expected a whole number") from exc
-    if value < minimum:
-        raise ConfigError(f"{name}={value}: must be at least {minimum}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name) or str(default)
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r}: expected a number of seconds") from exc
-    if value <= 0:
-        raise ConfigError(f"{name}={value}: must be positive")
-    return value
+# One error type for every setting (bot.settings); the old name stays for callers.
+ConfigError = SettingsError
 
 
 @dataclass(frozen=True)
@@ -75,13 +53,15 @@ class WebConfig:
         return cls(
             rasa_url=(env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
             tracker_db_url=tracker_db_url(dict(env)),
-            host=env.get("WEB_HOST") or env.get("BOT_HOST") or "127.0.0.1",
-            port=_int(env, "WEB_PORT", 8000),
-            max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 1000),
-            rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", 20),
-            rate_limit_window_seconds=_float(env, "RATE_LIMIT_WINDOW_SECONDS", 60.0),
-            rate_limit_new_conversations=_int(env, "RATE_LIMIT_NEW_CONVERSATIONS", 100),
-            rasa_timeout_seconds=_float(env, "RASA_TIMEOUT_SECONDS", 10.0),
+            host=env.get("WEB_HOST") or text(env, "BOT_HOST", "127.0.0.1"),
+            port=port(env, "WEB_PORT", 8000),
+            max_message_chars=number(env, "MAX_MESSAGE_CHARS", 1000, minimum=1),
+            rate_limit_messages=number(env, "RATE_LIMIT_MESSAGES", 20, minimum=1),
+            rate_limit_window_seconds=seconds(env, "RATE_LIMIT_WINDOW_SECONDS", 60.0),
+            rate_limit_new_conversations=number(
+                env, "RATE_LIMIT_NEW_CONVERSATIONS", 100, minimum=1
+            ),
+            rasa_timeout_seconds=seconds(env, "RASA_TIMEOUT_SECONDS", 10.0),
             texts_file=Path(env.get("WEB_TEXTS_FILE") or DEFAULT_TEXTS_FILE),
             municipality_file=Path(env.get("MUNICIPALITY_FILE") or DEFAULT_MUNICIPALITY_FILE),
         )
