@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.answers import Reply
 from bot.core.catalog import Catalog
+from bot.names import ENTITY_SERVICE
 
 
 def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
@@ -20,7 +21,7 @@ def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
 
 def intent_payload(intent: str, service_id: str | None = None) -> str:
     if service_id:
-        return f"/{intent}" + json.dumps({"service": service_id}, separators=(",", ":"))
+        return f"/{intent}" + json.dumps({ENTITY_SERVICE: service_id}, separators=(",", ":"))
     return f"/{intent}"
 
 

@@ -14,24 +14,18 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dispatch import intent_payload
-from actions.names import (
+from bot.core.catalog import default_store
+from bot.core.texts import load_texts
+from bot.names import (
     ACTION_ASK_AFFIRMATION,
     ENTITY_SERVICE,
     INTENT_NLU_FALLBACK,
     INTENT_OUT_OF_SCOPE,
+    SERVICE_INTENTS,
     UTTER_ASK_AFFIRMATION,
 )
-from bot.core.catalog import default_store
-from bot.core.texts import load_texts
 
 MAX_SUGGESTIONS = 3
-SERVICE_INTENTS = {
-    "ask_overview",
-    "ask_promises",
-    "ask_expectations",
-    "ask_not_kept",
-    "ask_contact",
-}
 
 
 class ActionAskAffirmation(Action):

@@ -9,15 +9,15 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dispatch import send, service_buttons
-from actions.names import (
+from bot.core.answers import serviceforklaring_replies
+from bot.core.catalog import SERVICEFORKLARING, SERVICENIVA, default_store
+from bot.core.clock import today_in_sweden
+from bot.names import (
     ACTION_EXPLAIN_SERVICEFORKLARING,
     ACTION_LIST_SERVICES,
     INTENT_ASK_OVERVIEW,
     UTTER_LIST_SERVICES,
 )
-from bot.core.answers import serviceforklaring_replies
-from bot.core.catalog import SERVICEFORKLARING, SERVICENIVA, default_store
-from bot.core.clock import today_in_sweden
 
 
 class ActionListServices(Action):

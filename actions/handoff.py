@@ -9,10 +9,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dispatch import send
-from actions.names import ACTION_HUMAN_HANDOFF
 from bot.core.answers import kundtjanst_replies
 from bot.core.catalog import default_store
 from bot.core.clock import now_in_sweden
+from bot.names import ACTION_HUMAN_HANDOFF
 
 
 class ActionHumanHandoff(Action):

@@ -11,7 +11,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dispatch import send, service_buttons
-from actions.names import (
+from bot.core.answer_plan import Question, plan_answer
+from bot.core.catalog import Catalog, default_store
+from bot.core.clock import now_in_sweden
+from bot.core.questions import QuestionIndex, load_vocabulary
+from bot.names import (
     ACTION_ANSWER_SERVICE,
     ENTITY_AUTHORITY,
     ENTITY_SERVICE,
@@ -21,10 +25,6 @@ from actions.names import (
     SLOT_TOPIC,
     UTTER_ASK_WHICH_SERVICE,
 )
-from bot.core.answer_plan import Question, plan_answer
-from bot.core.catalog import Catalog, default_store
-from bot.core.clock import now_in_sweden
-from bot.core.questions import QuestionIndex, load_vocabulary
 
 _index: tuple[Catalog, QuestionIndex] | None = None
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from bench.harness import AsyncRestClient, event_rows, percentile, running, sqlite_stack
 from bot.adapters.channels import ChannelTexts
 from bot.core.redaction import redact
+from bot.names import EVENT_USER
 from bot.ops.stack import Stack
 
 QUESTIONS = [
@@ -146,7 +147,7 @@ async def run_load(
 
 def stored_user_texts(db_url: str) -> dict[str, list[str]]:
     stored: dict[str, list[str]] = {}
-    for row in event_rows(db_url, type_name="user"):
+    for row in event_rows(db_url, type_name=EVENT_USER):
         stored.setdefault(row.sender_id, []).append(json.loads(row.data)["text"])
     return stored
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FALLBACK_INTENT = "nlu_fallback"
-SERVICE_ENTITY = "service"
+from bot.names import ENTITY_SERVICE, INTENT_NLU_FALLBACK
+
+FALLBACK_INTENT = INTENT_NLU_FALLBACK
+SERVICE_ENTITY = ENTITY_SERVICE
 
 
 @dataclass

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 
 from bench.harness import percentile, postgres_problem, postgres_schema
 from bench.synthetic_conversations import FeedbackRow, Generator, Row
+from bot.names import EVENT_USER
 from bot.ops.stack import VENV_BIN, free_port, wait_for_http
 from bot.paths import VAR_DIR
 
@@ -324,7 +325,7 @@ def sample_ids(engine: sa.engine.Engine) -> tuple[str, str, str]:
     with engine.connect() as connection:
         row = connection.execute(
             sa.select(events.c.sender_id, events.c.timestamp)
-            .where(events.c.type_name == "user")
+            .where(events.c.type_name == EVENT_USER)
             .order_by(events.c.timestamp.desc())
             .limit(1)
         ).one()

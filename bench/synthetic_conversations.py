@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from bot import names
 from bot.core.catalog import load_catalog
 from bot.core.matcher import ServiceMatcher
 from bot.paths import PROJECT_ROOT
@@ -32,44 +33,44 @@ DAY = 86_400.0
 # What the bot answers to each intent (responses from domain.yml; the service answers
 # are filled with the catalog's name by `_bot_text`).
 ANSWERS: dict[str, tuple[str, str]] = {
-    "greet": ("utter_greet", "action"),
-    "goodbye": ("utter_goodbye", "action"),
-    "thank": ("utter_thank", "action"),
-    "bot_challenge": ("utter_iamabot", "action"),
-    "affirm": ("utter_anything_else", "action"),
-    "deny": ("utter_anything_else", "action"),
-    "ask_overview": ("utter_overview_serviceforklaring", "action_answer_service"),
-    "ask_promises": ("utter_promises", "action_answer_service"),
-    "ask_expectations": ("utter_expectations", "action_answer_service"),
-    "ask_not_kept": ("utter_not_kept", "action_answer_service"),
-    "ask_contact": ("utter_service_contact", "action_answer_service"),
-    "inform_service": ("utter_overview_serviceforklaring", "action_answer_service"),
-    "list_services": ("utter_list_services", "action_list_services"),
-    "what_is_serviceforklaring": (
+    names.INTENT_GREET: ("utter_greet", "action"),
+    names.INTENT_GOODBYE: ("utter_goodbye", "action"),
+    names.INTENT_THANK: ("utter_thank", "action"),
+    names.INTENT_BOT_CHALLENGE: ("utter_iamabot", "action"),
+    names.INTENT_AFFIRM: ("utter_anything_else", "action"),
+    names.INTENT_DENY: ("utter_anything_else", "action"),
+    names.INTENT_ASK_OVERVIEW: ("utter_overview_serviceforklaring", names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_PROMISES: ("utter_promises", names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_EXPECTATIONS: ("utter_expectations", names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_NOT_KEPT: ("utter_not_kept", names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_CONTACT: ("utter_service_contact", names.ACTION_ANSWER_SERVICE),
+    names.INTENT_INFORM_SERVICE: ("utter_overview_serviceforklaring", names.ACTION_ANSWER_SERVICE),
+    names.INTENT_LIST_SERVICES: (names.UTTER_LIST_SERVICES, names.ACTION_LIST_SERVICES),
+    names.INTENT_WHAT_IS_SERVICEFORKLARING: (
         "utter_what_is_serviceforklaring",
-        "action_explain_serviceforklaring",
+        names.ACTION_EXPLAIN_SERVICEFORKLARING,
     ),
-    "human_handoff": ("utter_kundtjanst_contact", "action_human_handoff"),
-    "out_of_scope": ("utter_out_of_scope", "action"),
+    names.INTENT_HUMAN_HANDOFF: ("utter_kundtjanst_contact", names.ACTION_HUMAN_HANDOFF),
+    names.INTENT_OUT_OF_SCOPE: ("utter_out_of_scope", "action"),
 }
 # How often each intent opens a question (the rest of a conversation follows on).
 WEIGHTS = {
-    "ask_promises": 22,
-    "ask_overview": 14,
-    "ask_contact": 9,
-    "ask_not_kept": 6,
-    "ask_expectations": 6,
-    "inform_service": 5,
-    "greet": 8,
-    "thank": 6,
-    "goodbye": 4,
-    "list_services": 4,
-    "what_is_serviceforklaring": 3,
-    "human_handoff": 3,
-    "out_of_scope": 5,
-    "bot_challenge": 1,
-    "affirm": 2,
-    "deny": 2,
+    names.INTENT_ASK_PROMISES: 22,
+    names.INTENT_ASK_OVERVIEW: 14,
+    names.INTENT_ASK_CONTACT: 9,
+    names.INTENT_ASK_NOT_KEPT: 6,
+    names.INTENT_ASK_EXPECTATIONS: 6,
+    names.INTENT_INFORM_SERVICE: 5,
+    names.INTENT_GREET: 8,
+    names.INTENT_THANK: 6,
+    names.INTENT_GOODBYE: 4,
+    names.INTENT_LIST_SERVICES: 4,
+    names.INTENT_WHAT_IS_SERVICEFORKLARING: 3,
+    names.INTENT_HUMAN_HANDOFF: 3,
+    names.INTENT_OUT_OF_SCOPE: 5,
+    names.INTENT_BOT_CHALLENGE: 1,
+    names.INTENT_AFFIRM: 2,
+    names.INTENT_DENY: 2,
 }
 
 
@@ -165,7 +166,7 @@ class Generator:
         ]
         chosen = {"name": intent, "confidence": top}
         if top < FALLBACK_THRESHOLD:
-            chosen = {"name": "nlu_fallback", "confidence": FALLBACK_THRESHOLD}
+            chosen = {"name": names.INTENT_NLU_FALLBACK, "confidence": FALLBACK_THRESHOLD}
             ranking.insert(0, dict(chosen))
         tokens, position = [], 0
         for word in text.split():
@@ -237,8 +238,8 @@ class Generator:
             )
 
         action("action_session_start")
-        add("session_started", {})
-        action("action_listen")
+        add(names.EVENT_SESSION_STARTED, {})
+        action(names.ACTION_LISTEN)
         turns = rnd.choices((1, 2, 3, 4, 5), weights=(30, 30, 20, 12, 8))[0]
         service: str | None = None
         answers: list[tuple[int, float, str]] = []
@@ -249,7 +250,7 @@ class Generator:
             message_id = uuid.UUID(int=rnd.getrandbits(128)).hex
             parse = self.parse_data(text, intent, message_id)
             add(
-                "user",
+                names.EVENT_USER,
                 {
                     "text": text,
                     "parse_data": parse,
@@ -260,23 +261,27 @@ class Generator:
                 intent=parse["intent"]["name"],
             )
             for entity in parse["entities"]:
-                if entity["entity"] == "service":
+                if entity["entity"] == names.ENTITY_SERVICE:
                     service = entity["value"]
-                    add("slot", {"name": "service", "value": service}, action="service")
-            if parse["intent"]["name"] == "nlu_fallback":
-                action("action_two_stage_fallback")
+                    add(
+                        "slot",
+                        {"name": names.SLOT_SERVICE, "value": service},
+                        action=names.SLOT_SERVICE,
+                    )
+            if parse["intent"]["name"] == names.INTENT_NLU_FALLBACK:
+                action(names.ACTION_TWO_STAGE_FALLBACK)
                 add(
                     "active_loop",
-                    {"name": "action_two_stage_fallback"},
-                    action="action_two_stage_fallback",
+                    {"name": names.ACTION_TWO_STAGE_FALLBACK},
+                    action=names.ACTION_TWO_STAGE_FALLBACK,
                 )
-                response = "utter_ask_affirmation"
+                response = names.UTTER_ASK_AFFIRMATION
             else:
                 response, action_name = ANSWERS[intent]
                 action(response if action_name == "action" else action_name)
             text = self._bot_text(response, service)
             add(
-                "bot",
+                names.EVENT_BOT,
                 {
                     "text": text,
                     "data": {
@@ -291,7 +296,7 @@ class Generator:
                 },
             )
             answers.append((turn, now, text))
-            action("action_listen")
+            action(names.ACTION_LISTEN)
         ratings: list[FeedbackRow] = []
         if rnd.random() < 0.06:
             turn, at, text = rnd.choice(answers)

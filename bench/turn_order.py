@@ -18,9 +18,10 @@ from typing import Any
 
 from bench.harness import RestClient, event_rows
 from bot.core.redaction import redact
+from bot.names import ACTION_LISTEN, EVENT_ACTION, EVENT_BOT, EVENT_REWIND, EVENT_USER
 
-LISTEN = "action_listen"
-REWIND = "rewind"  # UserUtteranceReverted
+LISTEN = ACTION_LISTEN
+REWIND = EVENT_REWIND  # UserUtteranceReverted
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def turns(stored: list[StoredEvent]) -> list[Turn]:
     for event in stored:
         if event.type_name == REWIND:
             rewound = True
-        elif event.type_name == "user":
+        elif event.type_name == EVENT_USER:
             if rewound and found and found[-1].user_text == (event.text or ""):
                 found[-1].closed = False  # the same message, handled once more
             else:
@@ -67,9 +68,9 @@ def turns(stored: list[StoredEvent]) -> list[Turn]:
             rewound = False
         elif not found:
             continue  # the session start before the first message
-        elif event.type_name == "bot" and event.text:
+        elif event.type_name == EVENT_BOT and event.text:
             found[-1].bot_texts.append(event.text)
-        elif event.type_name == "action" and event.data.get("name") == LISTEN:
+        elif event.type_name == EVENT_ACTION and event.data.get("name") == LISTEN:
             found[-1].closed = True
     return found
 

@@ -23,6 +23,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import names
 from bot.core.catalog import DEFAULT_CATALOG_DIR, DEFAULT_MUNICIPALITY_FILE, CatalogStore
 from bot.core.matcher import AUTHORITY, KNOWN, ServiceMatcher
 from bot.core.questions import load_vocabulary, topic_scores
@@ -143,22 +144,21 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
 
-TOPIC_ENTITY = "topic"
-FALLBACK_INTENT = "nlu_fallback"
-OUT_OF_SCOPE_INTENT = "out_of_scope"
+TOPIC_ENTITY = names.ENTITY_TOPIC
+FALLBACK_INTENT = names.INTENT_NLU_FALLBACK
+OUT_OF_SCOPE_INTENT = names.INTENT_OUT_OF_SCOPE
 # Small-talk intents the evidence may overrule when the model is not sure of them.
-SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny"}
+SMALL_TALK = set(names.SMALL_TALK_INTENTS)
 SURE = 0.9
 # Intents that a named service overrules: a message naming bygglov is about bygglov.
-OTHER_TOPICS = {"bot_challenge", "list_services", "human_handoff", "what_is_serviceforklaring"}
-# Which intent asks for which part of a declaration (data/topics.yml `aspect`).
-ASPECT_INTENTS = {
-    "promises": "ask_promises",
-    "expectations": "ask_expectations",
-    "not_kept": "ask_not_kept",
-    "contact": "ask_contact",
-    "facts": "ask_overview",
+OTHER_TOPICS = {
+    names.INTENT_BOT_CHALLENGE,
+    names.INTENT_LIST_SERVICES,
+    names.INTENT_HUMAN_HANDOFF,
+    names.INTENT_WHAT_IS_SERVICEFORKLARING,
 }
+# Which intent asks for which part of a declaration (data/topics.yml `aspect`).
+ASPECT_INTENTS = {aspect: intent for intent, aspect in names.SERVICE_INTENT_ASPECTS.items()}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -217,11 +217,14 @@ class QuestionEvidence(GraphComponent, EntityExtractorMixin):
         kinds = {e.get("entity") for e in message.get(ENTITIES, [])}
         asked = ASPECT_INTENTS.get(self._vocabulary.topics[topic].aspect) if topic else None
         if KNOWN in kinds and name in OTHER_TOPICS:
-            return asked or ("ask_contact" if name == "human_handoff" else "ask_overview")
+            if asked:
+                return asked
+            handoff = name == names.INTENT_HUMAN_HANDOFF
+            return names.INTENT_ASK_CONTACT if handoff else names.INTENT_ASK_OVERVIEW
         if not unsure:  # out_of_scope stays: the answer plan weighs a service word there
             return None
         if KNOWN in kinds:
-            return asked or "ask_overview"
+            return asked or names.INTENT_ASK_OVERVIEW
         if AUTHORITY in kinds:
             return OUT_OF_SCOPE_INTENT
         if asked:

@@ -33,17 +33,26 @@ from bot.core.questions import (
     stems,
     topic_scores,
 )
+from bot.names import (
+    INTENT_ASK_CONTACT,
+    INTENT_ASK_EXPECTATIONS,
+    INTENT_ASK_NOT_KEPT,
+    INTENT_ASK_OVERVIEW,
+    INTENT_ASK_PROMISES,
+    INTENT_INFORM_SERVICE,
+    INTENT_OUT_OF_SCOPE,
+)
 
 # Which topic each service intent asks about when the message itself has no topic cue.
 INTENT_TOPICS = {
-    "ask_promises": "times",
-    "ask_expectations": "duties",
-    "ask_not_kept": "not_kept",
-    "ask_contact": "contact",
+    INTENT_ASK_PROMISES: "times",
+    INTENT_ASK_EXPECTATIONS: "duties",
+    INTENT_ASK_NOT_KEPT: "not_kept",
+    INTENT_ASK_CONTACT: "contact",
 }
-OUT_OF_SCOPE_INTENT = "out_of_scope"
-INFORM_SERVICE_INTENT = "inform_service"
-OVERVIEW_INTENTS = {"ask_overview", INFORM_SERVICE_INTENT}
+OUT_OF_SCOPE_INTENT = INTENT_OUT_OF_SCOPE
+INFORM_SERVICE_INTENT = INTENT_INFORM_SERVICE
+OVERVIEW_INTENTS = {INTENT_ASK_OVERVIEW, INFORM_SERVICE_INTENT}
 # A text whose relevance reaches this answers the question by itself, whatever the topic.
 STRONG_MATCH = 4.0
 # One shared word this rare (inverse document frequency) points at a text by itself.

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from bot.core.catalog import OpeningHours
+from bot.names import TIME_ZONE
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = ZoneInfo(TIME_ZONE)
 
 
 @dataclass(frozen=True)

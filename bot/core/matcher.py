@@ -20,10 +20,11 @@ from functools import lru_cache
 
 from bot.core.catalog import Catalog
 from bot.core.language import edit_distance, fold, tokens
+from bot.names import ENTITY_AUTHORITY, ENTITY_SERVICE, ENTITY_UNKNOWN_SERVICE
 
-KNOWN = "service"
-UNKNOWN = "unknown_service"
-AUTHORITY = "authority"
+KNOWN = ENTITY_SERVICE
+UNKNOWN = ENTITY_UNKNOWN_SERVICE
+AUTHORITY = ENTITY_AUTHORITY
 
 # Scores per token: exact beats inflected beats misspelt.
 _EXACT, _AFFIX, _TYPO = 3, 2, 1

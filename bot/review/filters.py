@@ -14,7 +14,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
+from bot.names import TIME_ZONE
+
+SWEDISH_TIME = ZoneInfo(TIME_ZONE)
 MAX_TEXT = 200  # longest search text, tag or name we take from a query string
 
 YES = "ja"

@@ -10,19 +10,21 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import names
+
 logger = logging.getLogger(__name__)
 
-FALLBACK_INTENT = "nlu_fallback"
-HANDOFF_INTENT = "human_handoff"
-FALLBACK_ACTIONS = ("action_two_stage_fallback", "action_default_fallback")
-SERVICE_ENTITY = "service"
-UNKNOWN_SERVICE_ENTITY = "unknown_service"
+FALLBACK_INTENT = names.INTENT_NLU_FALLBACK
+HANDOFF_INTENT = names.INTENT_HUMAN_HANDOFF
+FALLBACK_ACTIONS = (names.ACTION_TWO_STAGE_FALLBACK, names.ACTION_DEFAULT_FALLBACK)
+SERVICE_ENTITY = names.ENTITY_SERVICE
+UNKNOWN_SERVICE_ENTITY = names.ENTITY_UNKNOWN_SERVICE
 
-USER = "user"
-BOT = "bot"
-ACTION = "action"
-SESSION_STARTED = "session_started"
-ACTION_LISTEN = "action_listen"
+USER = names.EVENT_USER
+BOT = names.EVENT_BOT
+ACTION = names.EVENT_ACTION
+SESSION_STARTED = names.EVENT_SESSION_STARTED
+ACTION_LISTEN = names.ACTION_LISTEN
 
 
 def load(data: str | None) -> dict[str, Any]:

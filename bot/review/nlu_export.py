@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import names
 from bot.core.catalog import default_store
 from bot.core.matcher import KNOWN, ServiceMatcher
 from bot.paths import DATA_DIR, DOMAIN_FILE
@@ -165,16 +166,16 @@ def tests_yaml(
 
 # The kind of answer-level case (tests/data/eval/) each confirmed intent becomes.
 EVAL_KINDS = {
-    "ask_promises": "times",
-    "ask_expectations": "duties",
-    "ask_not_kept": "not_kept",
-    "ask_contact": "contact",
-    "ask_overview": "fact",
-    "inform_service": "fact",
-    "list_services": "general",
-    "what_is_serviceforklaring": "general",
-    "human_handoff": "contact",
-    "out_of_scope": "out_of_scope",
+    names.INTENT_ASK_PROMISES: "times",
+    names.INTENT_ASK_EXPECTATIONS: "duties",
+    names.INTENT_ASK_NOT_KEPT: "not_kept",
+    names.INTENT_ASK_CONTACT: "contact",
+    names.INTENT_ASK_OVERVIEW: "fact",
+    names.INTENT_INFORM_SERVICE: "fact",
+    names.INTENT_LIST_SERVICES: "general",
+    names.INTENT_WHAT_IS_SERVICEFORKLARING: "general",
+    names.INTENT_HUMAN_HANDOFF: "contact",
+    names.INTENT_OUT_OF_SCOPE: "out_of_scope",
 }
 EARLIER_TURNS = 2
 

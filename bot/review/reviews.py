@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.names import EVENT_USER
 from bot.review.tables import CONFIRMED, DISMISSED, events, marks, nlu_verdicts, notes, tags
 
 TAG_PATTERN = re.compile(r"^[\w åäöÅÄÖ.-]{1,64}$")
@@ -189,7 +190,7 @@ def earlier_user_texts(engine: Engine, verdict: Verdict, limit: int) -> list[str
             sa.select(events.c.data)
             .where(
                 events.c.sender_id == verdict.sender_id,
-                events.c.type_name == "user",
+                events.c.type_name == EVENT_USER,
                 events.c.id < verdict.event_id,
             )
             .order_by(events.c.id.desc())

@@ -22,10 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.names import EVENT_BOT, EVENT_USER
+
 logger = logging.getLogger(__name__)
 
-USER = "user"
-BOT = "bot"
+USER = EVENT_USER
+BOT = EVENT_BOT
 
 _metadata = sa.MetaData()
 # Rasa's SQLTrackerStore creates this table; we only declare the columns we use.
