@@ -23,6 +23,16 @@ from typing import Any
 import yaml
 
 from bot import names
+from bot.core.answers import (
+    UTTER_CONTACT,
+    UTTER_EXPECTATIONS,
+    UTTER_KUNDTJANST_CONTACT,
+    UTTER_NOT_KEPT,
+    UTTER_OUT_OF_SCOPE,
+    UTTER_OVERVIEW_SF,
+    UTTER_PROMISES,
+    UTTER_WHAT_IS_SERVICEFORKLARING,
+)
 from bot.core.catalog import load_catalog
 from bot.core.matcher import ServiceMatcher
 from bot.paths import PROJECT_ROOT
@@ -39,19 +49,19 @@ ANSWERS: dict[str, tuple[str, str]] = {
     names.INTENT_BOT_CHALLENGE: ("utter_iamabot", "action"),
     names.INTENT_AFFIRM: ("utter_anything_else", "action"),
     names.INTENT_DENY: ("utter_anything_else", "action"),
-    names.INTENT_ASK_OVERVIEW: ("utter_overview_serviceforklaring", names.ACTION_ANSWER_SERVICE),
-    names.INTENT_ASK_PROMISES: ("utter_promises", names.ACTION_ANSWER_SERVICE),
-    names.INTENT_ASK_EXPECTATIONS: ("utter_expectations", names.ACTION_ANSWER_SERVICE),
-    names.INTENT_ASK_NOT_KEPT: ("utter_not_kept", names.ACTION_ANSWER_SERVICE),
-    names.INTENT_ASK_CONTACT: ("utter_service_contact", names.ACTION_ANSWER_SERVICE),
-    names.INTENT_INFORM_SERVICE: ("utter_overview_serviceforklaring", names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_OVERVIEW: (UTTER_OVERVIEW_SF, names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_PROMISES: (UTTER_PROMISES, names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_EXPECTATIONS: (UTTER_EXPECTATIONS, names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_NOT_KEPT: (UTTER_NOT_KEPT, names.ACTION_ANSWER_SERVICE),
+    names.INTENT_ASK_CONTACT: (UTTER_CONTACT, names.ACTION_ANSWER_SERVICE),
+    names.INTENT_INFORM_SERVICE: (UTTER_OVERVIEW_SF, names.ACTION_ANSWER_SERVICE),
     names.INTENT_LIST_SERVICES: (names.UTTER_LIST_SERVICES, names.ACTION_LIST_SERVICES),
     names.INTENT_WHAT_IS_SERVICEFORKLARING: (
-        "utter_what_is_serviceforklaring",
+        UTTER_WHAT_IS_SERVICEFORKLARING,
         names.ACTION_EXPLAIN_SERVICEFORKLARING,
     ),
-    names.INTENT_HUMAN_HANDOFF: ("utter_kundtjanst_contact", names.ACTION_HUMAN_HANDOFF),
-    names.INTENT_OUT_OF_SCOPE: ("utter_out_of_scope", "action"),
+    names.INTENT_HUMAN_HANDOFF: (UTTER_KUNDTJANST_CONTACT, names.ACTION_HUMAN_HANDOFF),
+    names.INTENT_OUT_OF_SCOPE: (UTTER_OUT_OF_SCOPE, "action"),
 }
 # How often each intent opens a question (the rest of a conversation follows on).
 WEIGHTS = {
