@@ -64,8 +64,6 @@ SERVICE_LEAD = 1.3
 # A service the message does not name is only taken on a listed keyword this strong: a
 # question meant for someone else must not get a declaration by a shared word.
 INFERRED_SERVICE = 2 * 4.0
-# A sub-topic word ("villagator", "giltig") that points to one service's facts.
-SUBTOPIC_MATCH = 3.0
 MAX_FACTS = 3
 # Out of scope this sure is left alone, whatever service word the message contains.
 SURE_OUT_OF_SCOPE = 0.9

@@ -234,8 +234,8 @@ class QuestionIndex:
     """The catalog's texts, ready to be ranked against a question.
 
     Rare words weigh more (inverse document frequency over every text of the catalog),
-    words a fact lists as its `keywords` weigh double, and the service's own names weigh
-    nothing (every text of the service shares them).
+    and words a text lists as its `keywords` weigh double. Words that only say what kind
+    of question it is (topic cues) count through the topic, not as shared words.
     """
 
     def __init__(self, catalog: Catalog, vocabulary: Vocabulary) -> None:
@@ -269,10 +269,6 @@ class QuestionIndex:
             for word in cue
             if word not in vocabulary.stopwords
         }
-        self._name_stems = {
-            d.id: set().union(*(stems(vocabulary, w) for w in [d.name, *d.synonyms]))
-            for d in catalog.declarations.values()
-        }
 
     def rank(self, service: str, question: str, topic: str | None = None) -> list[Scored]:
         """The service's texts, most relevant to the question first (score > 0 only)."""
@@ -294,21 +290,3 @@ class QuestionIndex:
 
     def speaks_to(self, item: Item, topic: str | None) -> bool:
         return bool(topic) and topic in self._item_topics[(item.service, item.id)]
-
-    def best_services_for(self, question: str, minimum: float) -> list[tuple[float, str]]:
-        """Services whose fact keywords the question uses, best first (for a question that
-        names no service but a sub-topic of one: "är den giltig länge?")."""
-        asked = stems(self.vocabulary, question) - self._cue_stems
-        found = []
-        for service, items in self.items.items():
-            if service == GENERAL:
-                continue
-            best = 0.0
-            for item in items:
-                _, keyword_stems = self._item_stems[(item.service, item.id)]
-                score = sum(self._idf.get(s, 0.0) for s in asked & keyword_stems)
-                best = max(best, score)
-            if best >= minimum:
-                found.append((best, service))
-        found.sort(reverse=True)
-        return found
