@@ -14,7 +14,7 @@ TRAINING_FILES := domain.yml config.yml $(shell find data/nlu data/rules data/st
 MODEL := models/skelleftea.tar.gz
 SPACY_MODEL := var/spacy_sv/meta.json
 
-.PHONY: help setup run run-scaled train shell lint types validate test test-unit eval bench bench-scale clean browser npm nginx
+.PHONY: help setup run run-scaled train shell lint types validate test test-unit eval bench bench-serve bench-scale clean browser npm nginx
 
 help:
 	@echo "make run       set up everything, train if needed, start the bot (Ctrl-C stops)"
@@ -25,6 +25,8 @@ help:
 	@echo "make train     train the full-quality model into $(MODEL)"
 	@echo "make shell     chat with the bot in the terminal"
 	@echo "make bench     NLU accuracy and server speed, ours vs stock Rasa"
+	@echo "make bench-serve  one Rasa process: msg/s, p50/p95, RSS, CPU per message by part,"
+	@echo "               ours vs stock Rasa in the same run"
 	@echo "make run-scaled SCALE=2 ACTIONS=2   Rasa replicas + action servers behind nginx,"
 	@echo "               PostgreSQL tracker store, Redis lock store"
 	@echo "make bench-scale  throughput and latency: 1 replica vs 2 replicas behind nginx"
@@ -118,6 +120,13 @@ eval: setup $(MODEL)
 
 bench: setup
 	$(PY) -m bench.nlu && $(PY) -m bench.privacy
+
+# One Rasa process with every safeguard on (masking channel and tracker store, action server,
+# SQLite) against stock Rasa served the same way, same messages, same run: msg/s and p50/p95 at
+# 1 and 10 concurrent conversations, RSS, and CPU per message by part (py-spy). Trains two
+# small models the first time (cached under var/test-models).
+bench-serve: setup
+	$(PY) -m bench.serve
 
 # Personal data through the masking function (10,000 messages) and a running server's
 # webhook into its tracker store (500): how many items got through, how many harmless

@@ -81,15 +81,20 @@ def train(config: dict, out_dir: Path, name: str, quiet: bool = True) -> tuple[P
     return model, seconds
 
 
-def quick_model(epochs: int = 40) -> Path:
-    """The small model the tests use, trained once per change of its inputs."""
-    config = with_epochs(yaml.safe_load(CONFIG.read_text()), epochs)
+def cached_model(config: dict, prefix: str) -> Path:
+    """A model of `config` trained once per change of its inputs (the config and every
+    training file), kept under var/test-models."""
     digest = hashlib.sha256(yaml.safe_dump(config).encode())
     for path in training_files():
         digest.update(path.read_bytes())
-    name = f"quick-{digest.hexdigest()[:16]}"
+    name = f"{prefix}-{digest.hexdigest()[:16]}"
     out_dir = PROJECT_ROOT / "var" / "test-models"
     model = out_dir / f"{name}.tar.gz"
     if not model.exists():
         model, _ = train(config, out_dir, name)
     return model
+
+
+def quick_model(epochs: int = 40) -> Path:
+    """The small model the tests use, trained once per change of its inputs."""
+    return cached_model(with_epochs(yaml.safe_load(CONFIG.read_text()), epochs), "quick")
