@@ -7,6 +7,11 @@ a personnummer, phone number or e-mail address. Configured in endpoints.yml by
 bot/ops/endpoints.py (`type: bot.adapters.tracker_store.MaskingSQLTrackerStore`), with the same
 SQLite / PostgreSQL settings as Rasa's `type: SQL`.
 
+It also spends less per message than Rasa's own store (docs/BENCHMARKS.md): SQLite through a
+pooled engine with the write-ahead log (bot.store.database.sqlite_engine) instead of a new
+connection per session, and no `count` query before each save when the tracker being saved
+is the one this store read: it already knows how many of its events are stored.
+
 What is masked: the user's text, the text and entity values in `parse_data`, slot
 values, and the metadata of every event but the bot's. Bot utterances (text and metadata)
 are not: they come from domain.yml and the catalog (Kundtjänst's own phone number is not
@@ -15,16 +20,20 @@ personal data), and the bot never sees unmasked input to echo.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.redaction import merge_kinds, redact, redact_json
+from bot.store.database import sqlite_engine
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +75,37 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     save, which would cost more with every turn of a long conversation.
     """
 
+    engine: Engine  # Rasa's attribute, typed here
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            url = self.engine.url.render_as_string(hide_password=False)
+            self.engine.dispose()
+            self.engine = sqlite_engine(url, future=False)  # Rasa's ORM code is 1.x style
+            self.sessionmaker = sessionmaker(bind=self.engine)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        if tracker is not None and not fetch_events_from_all_sessions:
+            # Every event of the latest session, as read from the database.
+            _remember_stored(tracker, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        _remember_stored(tracker, len(tracker.events))
+
     def _additional_events(
         self, session: Session, tracker: DialogueStateTracker
     ) -> Iterator[Event]:
-        events = list(super()._additional_events(session, tracker))
+        stored = _stored(tracker)
+        if stored is None:  # a tracker we did not read or save: ask the database (Rasa's way)
+            events = list(super()._additional_events(session, tracker))
+        else:
+            events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
         self._mask(events, tracker.sender_id)
         return iter(events)
 
@@ -89,3 +125,21 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                 ", ".join(kinds),
                 sender_id,
             )
+
+
+# How many of a tracker's events are in the database, kept on the tracker object itself:
+# it lives exactly as long as the tracker, and a copy (which Rasa may make) does not have it,
+# so a copy is counted in the database. Rasa's lock store makes one process at a time read,
+# change and save a conversation, so nobody adds rows between our read and our save.
+_STORED_EVENTS = "_skelleftea_stored_events"
+
+
+def _remember_stored(tracker: DialogueStateTracker, count: int) -> None:
+    setattr(tracker, _STORED_EVENTS, count)
+
+
+def _stored(tracker: DialogueStateTracker) -> int | None:
+    count = getattr(tracker, _STORED_EVENTS, None)
+    if isinstance(count, int) and 0 <= count <= len(tracker.events):
+        return count
+    return None

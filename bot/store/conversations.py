@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.names import EVENT_BOT, EVENT_USER
+from bot.store.database import sqlite_engine
 
 logger = logging.getLogger(__name__)
 
@@ -46,21 +47,13 @@ events = sa.Table(
 
 @lru_cache(maxsize=8)
 def engine_for(db_url: str) -> Engine:
-    """One pooled engine per database URL for the life of the process. SQLite gets a real
-    pool (SQLAlchemy 1.4 otherwise opens a new file connection per query, losing SQLite's
-    page cache every time); Rasa writes to the same file, so wait for its lock."""
+    """One pooled engine per database URL for the life of the process (SQLite: see
+    bot.store.database.sqlite_engine)."""
     if db_url.startswith("sqlite:///"):
         path = db_url.split("sqlite:///", 1)[1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(
-            db_url,
-            future=True,
-            poolclass=sa.pool.QueuePool,
-            pool_size=4,
-            max_overflow=4,
-            connect_args={"timeout": 15, "check_same_thread": False},
-        )
+        return sqlite_engine(db_url)
     return sa.create_engine(db_url, future=True, pool_pre_ping=True)
 
 

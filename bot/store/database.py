@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from bot.paths import DEFAULT_TRACKER_DB
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def tracker_db_url(env: Mapping[str, str] | None = None) -> str:
@@ -63,3 +67,36 @@ def check_tracker_db(url: str, timeout: float = 5) -> None:
         raise TrackerDBUnreachable(
             f"Cannot reach the tracker store database {describe_db_url(url)}: {reason}"
         ) from exc
+
+
+def sqlite_engine(url: str, future: bool = True) -> Engine:
+    """A pooled engine for a SQLite file, for every process that opens the tracker database.
+
+    SQLAlchemy 1.4 otherwise opens a new connection per session (losing SQLite's page cache
+    and reading the schema every time). Every connection turns on the write-ahead log, so the
+    review tool and the web app read while Rasa writes, and a commit costs one append instead
+    of a rewritten journal; `synchronous=NORMAL` is SQLite's recommended setting with WAL (a
+    power cut may lose the last commits, never corrupts the file). WAL needs a local disk,
+    not a network file system (docs/DEPLOYMENT.md). Waits up to 15 s for another writer.
+    """
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(
+        url,
+        future=future,
+        poolclass=sa.pool.QueuePool,
+        pool_size=4,
+        max_overflow=4,
+        connect_args={"timeout": 15, "check_same_thread": False},
+    )
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
