@@ -11,10 +11,16 @@ Matching is per token, after folding case and å/ä/ö:
   it ("hushållssopor" → "sopor");
 - typos: a small edit distance, scaled by word length ("snöröjnig" → "snöröjning").
 Longer and more exact matches win; matches never overlap.
+
+Fast enough for long stories: each distinct message word is scored once against every
+catalog word (and remembered across messages), and a phrase is tried only where its
+first word matched (docs/BENCHMARKS.md: this was most of Rasa's CPU per message when every
+phrase was tried at every position).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,7 +60,6 @@ def _typo_allowance(word: str) -> int:
     return 0
 
 
-@lru_cache(maxsize=65536)
 def _token_score(word: str, marked: bool, phrase_word: str) -> int:
     """How well one message word matches one catalog word (0 = not at all).
 
@@ -116,46 +121,72 @@ class ServiceMatcher:
                 phrases.append((fold(word).replace("-", " ").split(), AUTHORITY, authority.id))
         # Longest phrases first, so "bostad med särskild service" is tried before "bostad".
         self._phrases = sorted(phrases, key=lambda p: -len(p[0]))
-        # The NLU pipeline asks twice per message (the masking tokenizer and the entity
-        # extractor); a new catalog builds a new matcher, so the cache never goes stale.
+        # Each phrase under its first word, with its place in that order (ties keep it).
+        self._by_first_word: dict[str, list[tuple[int, list[str], str, str]]] = defaultdict(list)
+        for rank, (phrase, entity, value) in enumerate(self._phrases):
+            self._by_first_word[phrase[0]].append((rank, phrase, entity, value))
+        self._catalog_words = sorted({word for phrase, _, _ in self._phrases for word in phrase})
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in self._catalog_words:
+            self._by_initial[word[0]].append(word)
+        # A new catalog builds a new matcher, so neither cache ever goes stale. The NLU
+        # pipeline asks twice per message (the masking tokenizer and the entity extractor).
+        self._word_scores = lru_cache(maxsize=32768)(self._scores_of_word)
         self._find_cached = lru_cache(maxsize=1024)(self._find)
 
     def find(self, text: str) -> list[ServiceMatch]:
         return list(self._find_cached(text))
 
+    def _scores_of_word(self, word: str, marked: bool) -> dict[str, int]:
+        """Every catalog word that this message word matches, with the score. Only catalog
+        words inside it (exact, prefix, suffix, infix) or with its initial (typos) can."""
+        candidates = {c for c in self._catalog_words if c in word}
+        candidates.update(self._by_initial.get(word[:1], ()))
+        scores = {}
+        for catalog_word in candidates:
+            score = _token_score(word, marked, catalog_word)
+            if score:
+                scores[catalog_word] = score
+        return scores
+
     def _find(self, text: str) -> tuple[ServiceMatch, ...]:
         words = tokens(text)
         marked = [text[s:e].isupper() or text[e : e + 1] == "-" for _, s, e in words]
+        scores = [self._word_scores(w, m) for (w, _, _), m in zip(words, marked, strict=True)]
+        # (score, phrase length, phrase rank, 0 = words / 1 = joined, position, match)
+        candidates: list[tuple[int, int, int, int, int, ServiceMatch]] = []
+        for i, first_scores in enumerate(scores):
+            for first_word, first_score in first_scores.items():
+                for rank, phrase, entity, value in self._by_first_word.get(first_word, ()):
+                    n = len(phrase)
+                    if i + n > len(words):
+                        continue
+                    total = first_score
+                    for k in range(1, n):
+                        score = scores[i + k].get(phrase[k], 0)
+                        if not score:
+                            break
+                        total += score
+                    else:
+                        start, end = words[i][1], words[i + n - 1][2]
+                        match = ServiceMatch(entity, value, start, end, text[start:end], total)
+                        candidates.append((total, n, rank, 0, i, match))
         # A compound written in two words ("bygg lov", "snö röjning") is tried joined.
-        joined = [
-            (a[0] + b[0], a[1], b[2])
-            for a, b in zip(words, words[1:], strict=False)
-            if len(a[0]) >= 3 and len(b[0]) >= 3
-        ]
-        candidates: list[tuple[int, int, int, ServiceMatch]] = []
-        for phrase, entity, value in self._phrases:
-            n = len(phrase)
-            for i in range(len(words) - n + 1):
-                window = words[i : i + n]
-                scores = [
-                    _token_score(w, m, p)
-                    for (w, _, _), m, p in zip(window, marked[i : i + n], phrase, strict=True)
-                ]
-                if not all(scores):
+        for j, (a, b) in enumerate(zip(words, words[1:], strict=False)):
+            if len(a[0]) < 3 or len(b[0]) < 3:
+                continue
+            start, end = a[1], b[2]
+            for catalog_word, score in self._word_scores(a[0] + b[0], False).items():
+                if score < _AFFIX:
                     continue
-                start, end = window[0][1], window[-1][2]
-                score = sum(scores)
-                match = ServiceMatch(entity, value, start, end, text[start:end], score)
-                candidates.append((score, n, -start, match))
-            if n == 1:
-                for word, start, end in joined:
-                    score = _token_score(word, False, phrase[0])
-                    if score >= _AFFIX:
+                for rank, phrase, entity, value in self._by_first_word.get(catalog_word, ()):
+                    if len(phrase) == 1:
                         match = ServiceMatch(entity, value, start, end, text[start:end], score)
-                        candidates.append((score, 1, -start, match))
-        candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+                        candidates.append((score, 1, rank, 1, j, match))
+        # Best score, then the longer phrase, then catalog order, words before joined, left first.
+        candidates.sort(key=lambda c: (-c[0], -c[1], c[2], c[3], c[4]))
         chosen: list[ServiceMatch] = []
-        for _, _, _, match in candidates:
+        for *_, match in candidates:
             if any(match.start < c.end and c.start < match.end for c in chosen):
                 continue
             chosen.append(match)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from functools import lru_cache
 
-from bot.core.matcher import KNOWN, UNKNOWN, ServiceMatcher
+import pytest
+import yaml
+
+from bot.core.language import edit_distance, tokens
+from bot.core.matcher import KNOWN, UNKNOWN, ServiceMatch, ServiceMatcher, _token_score
+from bot.paths import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +83,97 @@ def test_offsets_point_at_the_words(matcher):
 )
 def test_abbreviations_compounds_and_split_words(matcher, text, expected):
     assert expected in {m.value for m in matcher.find(text) if m.entity == KNOWN}
+
+
+# --- the indexed search finds exactly what trying every phrase everywhere finds -------------
+
+
+def every_phrase_everywhere(matcher: ServiceMatcher, text: str) -> list[ServiceMatch]:
+    """The matcher's rules applied the slow, obvious way: every phrase at every position,
+    candidates kept in phrase order, then the best non-overlapping ones."""
+    words = tokens(text)
+    marked = [text[s:e].isupper() or text[e : e + 1] == "-" for _, s, e in words]
+    joined = [
+        (a[0] + b[0], a[1], b[2])
+        for a, b in zip(words, words[1:], strict=False)
+        if len(a[0]) >= 3 and len(b[0]) >= 3
+    ]
+    score_of = lru_cache(maxsize=None)(_token_score)
+    candidates = []
+    for phrase, entity, value in matcher._phrases:
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            window = words[i : i + n]
+            scores = [
+                score_of(w, m, p)
+                for (w, _, _), m, p in zip(window, marked[i : i + n], phrase, strict=True)
+            ]
+            if all(scores):
+                start, end = window[0][1], window[-1][2]
+                match = ServiceMatch(entity, value, start, end, text[start:end], sum(scores))
+                candidates.append((sum(scores), n, match))
+        if n == 1:
+            for word, start, end in joined:
+                score = score_of(word, False, phrase[0])
+                if score >= 2:
+                    match = ServiceMatch(entity, value, start, end, text[start:end], score)
+                    candidates.append((score, 1, match))
+    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)  # stable: phrase order on ties
+    chosen: list[ServiceMatch] = []
+    for _, _, match in candidates:
+        if not any(match.start < c.end and c.start < match.end for c in chosen):
+            chosen.append(match)
+    chosen.sort(key=lambda m: m.start)
+    seen, result = set(), []
+    for match in chosen:
+        if (match.entity, match.value) not in seen:
+            seen.add((match.entity, match.value))
+            result.append(match)
+    return result
+
+
+def corpus() -> list[str]:
+    """A spread of real messages: every 8th training example, the holdout's and the old dev
+    set's every 4th, and every 4th dev eval question (long stories, follow-ups)."""
+    texts: list[str] = []
+    sources = [(p, 8) for p in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml"))] + [
+        (PROJECT_ROOT / "tests" / "data" / "nlu_holdout.yml", 4),
+        (PROJECT_ROOT / "tests" / "data" / "nlu_dev.yml", 4),
+    ]
+    for path, every in sources:
+        lines = []
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                text = re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line)
+                lines.append(text.lstrip("- ").strip())
+        texts.extend(lines[::every])
+    dev = yaml.safe_load((PROJECT_ROOT / "tests/data/eval/dev.yml").read_text(encoding="utf-8"))
+    for case in dev["cases"][::4]:
+        texts.extend([*case.get("history", []), case["question"]])
+    return [t for t in texts if t]
+
+
+def test_the_indexed_search_finds_what_trying_every_phrase_finds(matcher):
+    texts = corpus()
+    assert len(texts) > 400
+    differences = [
+        text
+        for text in texts + [t.upper() for t in texts[:50]] + ["bygg lov", "snö röjning"]
+        if list(matcher.find(text)) != every_phrase_everywhere(matcher, text)
+    ]
+    assert differences == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "limit", "expected"),
+    [
+        ("snorojning", "snorojning", 2, 0),
+        ("snorojnig", "snorojning", 2, 1),  # a letter left out
+        ("snoorjning", "snorojning", 2, 1),  # two letters swapped: one edit
+        ("bygglv", "bygglov", 1, 1),
+        ("plog", "bygglov", 2, 3),  # above the limit: limit + 1
+        ("", "abc", 1, 2),
+    ],
+)
+def test_edit_distance_counts_a_swap_as_one_and_stops_above_the_limit(a, b, limit, expected):
+    assert edit_distance(a, b, limit) == expected
