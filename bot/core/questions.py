@@ -117,26 +117,36 @@ def load_vocabulary(path: Path = TOPICS_FILE) -> Vocabulary:
     return Vocabulary(topics=topics, stopwords=frozenset(fold(w) for w in raw.stopwords))
 
 
-def _cue_matches(words: list[str], cue: tuple[str, ...]) -> bool:
+def _part_matches(word: str, part: str) -> bool:
+    return word == part or (len(part) >= _PREFIX_CUE and word.startswith(part))
+
+
+def _cue_matches(words: list[str], positions: dict[str, list[int]], cue: tuple[str, ...]) -> bool:
+    """Whether the cue's words occur in a row; `positions`: where each word of `words` is."""
+    first = cue[0]
+    if len(first) >= _PREFIX_CUE:
+        starts = [i for word, at in positions.items() if word.startswith(first) for i in at]
+    else:
+        starts = positions.get(first, [])
     n = len(cue)
-    for i in range(len(words) - n + 1):
-        if all(
-            word == part or (len(part) >= _PREFIX_CUE and word.startswith(part))
-            for word, part in zip(words[i : i + n], cue, strict=True)
-        ):
-            return True
-    return False
+    return any(
+        i + n <= len(words) and all(_part_matches(words[i + k], cue[k]) for k in range(1, n))
+        for i in starts
+    )
 
 
 def topic_scores(vocabulary: Vocabulary, text: str) -> dict[str, float]:
     """Each topic's weight in the text: the summed length of its cues found there."""
     words = [w for w, _, _ in tokens(text)]
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        positions.setdefault(word, []).append(i)
     scores: dict[str, float] = {}
     for topic in vocabulary.topics.values():
         score = sum(
             sum(len(part) for part in cue) + 2 * (len(cue) - 1)
             for cue in topic.cues
-            if _cue_matches(words, cue)
+            if _cue_matches(words, positions, cue)
         )
         if score:
             scores[topic.id] = float(score)
