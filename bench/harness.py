@@ -116,20 +116,29 @@ class AsyncRestClient:
             return Reply(0, str(exc) or type(exc).__name__)
 
 
-async def load(rasa_url: str, texts: list[str], conversations: int, per_conversation: int) -> dict:
-    """`conversations` conversations at once, each `per_conversation` messages taken in
-    turn from `texts`: latency p50/p95 in ms, messages/s and how many were not HTTP 200."""
+async def load(
+    rasa_url: str,
+    texts: list[str],
+    conversations: int,
+    per_conversation: int,
+    concurrency: int | None = None,
+) -> dict:
+    """`conversations` conversations, `concurrency` of them at a time (default: all at
+    once), each `per_conversation` messages taken in turn from `texts`: latency p50/p95 in
+    ms, messages/s and how many were not HTTP 200."""
     latencies: list[float] = []
     errors = 0
+    slots = asyncio.Semaphore(concurrency or conversations)
 
     async def conversation(client: AsyncRestClient, chunk: list[str]) -> None:
         nonlocal errors
         sender = uuid.uuid4().hex
-        for text in chunk:
-            started = time.perf_counter()
-            status, _ = await client.send(text, sender)
-            errors += status != 200
-            latencies.append(time.perf_counter() - started)
+        async with slots:
+            for text in chunk:
+                started = time.perf_counter()
+                status, _ = await client.send(text, sender)
+                errors += status != 200
+                latencies.append(time.perf_counter() - started)
 
     async with AsyncRestClient(rasa_url) as client:
         started = time.perf_counter()

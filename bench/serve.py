@@ -10,7 +10,7 @@ plain Rasa (its `rest` channel and `SQL` tracker store, nothing of ours loaded).
 For each: messages/s, p50 and p95 at 1 and at 10 concurrent conversations, the Rasa
 server's RSS, and where its CPU goes per message (py-spy samples the Rasa process during
 a second 10-concurrent run; each sample is put in the first category found walking from
-the innermost frame outwards, CATEGORIES). Prints figures and asserts nothing; the
+the innermost frame outwards, PARTS). Prints figures and asserts nothing; the
 machine is shared, so read the ratios.
 """
 
@@ -37,37 +37,56 @@ from bench.harness import load, running, sqlite_stack
 from bench.nlu import STOCK_CONFIG, rss_mb
 from bench.training import CONFIG, cached_model, with_epochs
 from bot.ops.stack import VENV_BIN, free_port, wait_for_http
+from bot.paths import VAR_DIR
 
-# (category, substrings of a py-spy frame "function (file:line)"; any one matches)
-CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
-    ("action response validation (jsonschema)", ("jsonschema/",)),
-    ("tracker store: save", ("save (rasa/core/tracker_store.py", "bot/adapters/tracker_store.py")),
+# py-spy's raw samples of the last run, one file per server, to read with any flame-graph tool.
+PROFILE_DIR = VAR_DIR / "bench-serve"
+
+# The parts of one message, each known by a frame on the stack ("function (file:line)" in
+# py-spy's output). A sample belongs to the innermost part on its stack, so SQLAlchemy under a
+# tracker save is the save, TensorFlow under the NLU parse is the NLU.
+PARTS: list[tuple[str, tuple[str, ...]]] = [
+    ("action response validation", ("jsonschema/",)),
+    ("tracker store: save", ("save (rasa/core/tracker_store.py", "save (bot/adapters/tracker_")),
     (
-        "tracker store: retrieve",
-        ("_retrieve (rasa/core/tracker_store.py", "retrieve (rasa/core/tracker_store.py"),
+        "tracker store: read + replay",
+        ("retrieve (rasa/core/tracker_store.py", "_retrieve (bot/adapters/tracker_store.py"),
     ),
-    ("tracker: replay events", ("rasa/shared/core/trackers.py",)),
-    ("NLU: DIET", ("rasa/nlu/classifiers/diet_classifier.py", "rasa/utils/tensorflow/")),
-    ("NLU: featurizers", ("rasa/nlu/featurizers/",)),
-    ("NLU: our components", ("bot/adapters/nlu.py", "bot/core/")),
-    ("NLU: other", ("rasa/nlu/", "rasa/core/processor.py:parse", "rasa/engine/")),
-    ("policies", ("rasa/core/policies/",)),
-    ("action server call", ("rasa/core/actions/action.py", "rasa/utils/endpoints.py")),
-    ("channel and HTTP server", ("rasa/core/channels/", "bot/adapters/channels.py", "sanic/")),
-    ("lock store", ("rasa/core/lock_store.py", "bot/adapters/lock_store.py")),
-    ("SQLAlchemy / sqlite (other)", ("sqlalchemy/", "sqlite3/")),
-    ("TensorFlow (other)", ("tensorflow/", "keras/")),
+    ("NLU", ("parse_message (rasa/core/processor.py",)),
+    ("policies", ("predict_next_with_tracker", "_predict_next_with_policies")),
+    ("action server call", ("run (rasa/core/actions/action.py",)),
+    ("lock store", ("lock_store.py",)),
 ]
-OTHER = "other"
+# A sample in none of the parts but inside Rasa's handling of a message.
+REST_OF_TURN = ("channel, HTTP and the rest of Rasa's turn", ("rasa/", "bot/adapters/", "sanic/"))
+# Within the NLU: what the innermost known frame belongs to.
+NLU_PARTS: list[tuple[str, tuple[str, ...]]] = [
+    ("NLU: our catalog matcher and topic cues", ("bot/core/", "bot/adapters/nlu.py")),
+    (
+        "NLU: DIET (TensorFlow)",
+        ("diet_classifier.py", "tensorflow/", "keras/", "rasa/utils/tensorflow"),
+    ),
+    ("NLU: featurizers", ("rasa/nlu/featurizers/",)),
+]
+OTHER = "event loop and other"
+
+
+def _innermost(frames: list[str], parts: list[tuple[str, tuple[str, ...]]]) -> str | None:
+    for frame in reversed(frames):
+        for name, needles in parts:
+            if any(needle in frame for needle in needles):
+                return name
+    return None
 
 
 def categorise(stack: str) -> str:
     frames = stack.split(";")
-    for frame in reversed(frames):
-        for name, needles in CATEGORIES:
-            if any(needle in frame for needle in needles):
-                return name
-    return OTHER
+    if "serve_application (" in frames[-1] or "sanic/server/runners.py" in frames[-1]:
+        return "event loop (I/O, scheduling)"
+    part = _innermost(frames, PARTS) or _innermost(frames, [REST_OF_TURN]) or OTHER
+    if part == "NLU":
+        return _innermost(frames, NLU_PARTS) or "NLU: other components"
+    return part
 
 
 def read_profile(path: Path) -> Counter[str]:
@@ -148,17 +167,18 @@ def start_profiler(pid: int, out: Path) -> subprocess.Popen | None:
     return spy
 
 
-def measure(url: str, pid: int, texts: list[str], work: Path, messages: int) -> dict:
+def measure(name: str, url: str, pid: int, texts: list[str], messages: int) -> dict:
     asyncio.run(load(url, texts, 2, 5))  # warm-up: the first prediction builds TF graphs
     one = asyncio.run(load(url, texts, 1, messages // 5))
-    ten = asyncio.run(load(url, texts, 10, messages // 10))
+    ten = asyncio.run(load(url, texts, messages // 5, 5, concurrency=10))
     figures: dict = {"c1": one, "c10": ten, "rss_mb": rss_mb(pid), "profile": None}
     # A second 10-concurrent run under the profiler; its figures are not the throughput.
-    out = work / f"profile-{pid}.txt"
+    PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+    out = PROFILE_DIR / f"{name}.txt"
     spy = start_profiler(pid, out)
     if spy is None:
         return figures
-    profiled = asyncio.run(load(url, texts, 10, messages // 10))
+    profiled = asyncio.run(load(url, texts, messages // 5, 5, concurrency=10))
     spy.send_signal(signal.SIGINT)
     spy.wait(timeout=60)
     figures["profile"] = {
@@ -216,9 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         with running(sqlite_stack(ours_model, work / "ours"), web=False) as stack:
             rasa_pid = stack.processes["rasa"].pid
-            results["ours"] = measure(stack.rasa_url, rasa_pid, texts, work, args.messages)
+            results["ours"] = measure("ours", stack.rasa_url, rasa_pid, texts, args.messages)
             with stock_rasa(stock_model, stack.action_url, work / "stock") as (url, pid):
-                results["stock"] = measure(url, pid, texts, work, args.messages)
+                results["stock"] = measure("stock", url, pid, texts, args.messages)
     for name in ("ours", "stock"):
         print_figures(name, results[name])
     ours, stock = results["ours"], results["stock"]
