@@ -34,7 +34,8 @@ import yaml
 
 from bench.answer_eval import load_cases
 from bench.harness import load, running, sqlite_stack
-from bench.nlu import STOCK_CONFIG, rss_mb
+from bench.nlu import DEV, HOLDOUT, STOCK_CONFIG, rss_mb
+from bench.nlu_evaluation import load_examples
 from bench.training import CONFIG, cached_model, with_epochs
 from bot.ops.stack import VENV_BIN, free_port, wait_for_http
 from bot.paths import VAR_DIR
@@ -168,9 +169,14 @@ def start_profiler(pid: int, out: Path) -> subprocess.Popen | None:
 
 
 def measure(name: str, url: str, pid: int, texts: list[str], messages: int) -> dict:
-    asyncio.run(load(url, texts, 2, 5))  # warm-up: the first prediction builds TF graphs
-    one = asyncio.run(load(url, texts, 1, messages // 5))
-    ten = asyncio.run(load(url, texts, messages // 5, 5, concurrency=10))
+    # Each run starts further on in the texts, so a run meets few messages seen before.
+    def run(start: int, concurrency: int) -> dict:
+        shifted = texts[start % len(texts) :] + texts[: start % len(texts)]
+        return asyncio.run(load(url, shifted, messages // 5, 5, concurrency=concurrency))
+
+    asyncio.run(load(url, texts[-10:], 2, 5))  # warm-up: the first prediction builds TF graphs
+    one = run(0, 1)
+    ten = run(messages, 10)
     figures: dict = {"c1": one, "c10": ten, "rss_mb": rss_mb(pid), "profile": None}
     # A second 10-concurrent run under the profiler; its figures are not the throughput.
     PROFILE_DIR.mkdir(parents=True, exist_ok=True)
@@ -178,7 +184,7 @@ def measure(name: str, url: str, pid: int, texts: list[str], messages: int) -> d
     spy = start_profiler(pid, out)
     if spy is None:
         return figures
-    profiled = asyncio.run(load(url, texts, messages // 5, 5, concurrency=10))
+    profiled = run(2 * messages, 10)
     spy.send_signal(signal.SIGINT)
     spy.wait(timeout=60)
     figures["profile"] = {
@@ -220,6 +226,15 @@ def print_profile(name: str, figures: dict) -> None:
     print(f"         {'total':42} 100.0 %  {total * ms_per_message:6.2f} ms")
 
 
+def message_texts() -> list[str]:
+    """Citizens' messages, each once: the dev evaluation's questions (long stories among
+    them) and the NLU holdout and dev sets (short questions)."""
+    texts = [case.question for case in load_cases("dev")]
+    for path in (HOLDOUT, DEV):
+        texts.extend(example.text for example in load_examples(path))
+    return list(dict.fromkeys(texts))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=10, help="DIET/TED epochs of both models")
@@ -230,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         with_epochs(yaml.safe_load(CONFIG.read_text()), args.epochs), "bench-ours"
     )
     stock_model = cached_model(with_epochs(STOCK_CONFIG, args.epochs), "bench-stock")
-    texts = [case.question for split in ("dev",) for case in load_cases(split)]
+    texts = message_texts()
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         work = Path(tmp)
