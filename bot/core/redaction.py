@@ -106,10 +106,16 @@ def _normal_char(char: str) -> str:
     return "".join(_normal_char(c) for c in folded)
 
 
+# Text made only of these (ASCII, the Latin-1 letters, typographic quotes) is its own
+# copy: none of them is a format character, a digit other than 0-9, a space other than
+# " ", a dash other than "-", or changed by NFKC.
+_PLAIN = re.compile("[\x00-\x7f\u00c0-\u00ff\u2018\u2019\u201c\u201d]*")
+
+
 def _normalised(text: str) -> tuple[str, list[int] | None]:
     """The copy matched against, and for each of its characters the index of the
     character of `text` it came from (None: the same text)."""
-    if text.isascii() and text.isprintable():
+    if _PLAIN.fullmatch(text):
         return text, None
     pieces = [_normal_char(char) for char in text]
     if all(piece == char for piece, char in zip(pieces, text, strict=True)):
@@ -158,6 +164,12 @@ _BIRTH_DATE_AFTER_CUE = re.compile(rf"{_CUE}{_AFTER_CUE}(?<![{_DIGITS}]){_BIRTH_
 _BIRTH_DATE_FIRST = re.compile(rf"^\s*(?:(?i:är|blir)\W{{1,3}})?{_BIRTH_DATE}")
 _BIRTH_DATE_DANGLING = re.compile(rf"(?<![{_DIGITS}]){_BIRTH_DATE}(?=[ ]?[-+][\s.,;:!?)]*$)")
 _CUE_AT_END = re.compile(rf"{_CUE}{_AFTER_CUE}$")
+# Cheap tests that spare the patterns above most messages: no digit, no cue word, no
+# at-sign or what stands for one, no dangling separator at the end.
+_ANY_DIGIT = re.compile(f"[{_DIGITS}]")
+_CUE_HINT = re.compile("(?i:nr|numm)")
+_AT_HINT = re.compile("@|(?i:[(\\[{][ ]?at|snabel)")
+_DANGLING_HINT = re.compile(rf"[{_DIGITS}][ ]?[-+][\s.,;:!?)]*$")
 _LAST_FOUR_FIRST = re.compile(rf"^\s*(?:[-+.]\s?)?{_LAST_FOUR}(?![{_DIGITS}])")
 _MORE_DIGITS = re.compile(rf"{_PNR_SEP}?[{_DIGITS}]")
 _NOTHING_MORE = re.compile(r"[\s.,;:!?)\-+]*$")
@@ -364,8 +376,10 @@ class _Masking:
         self.mask(match.start("date"), end, PERSONNUMMER)
         return _NOTHING_MORE.match(self.copy, end) is not None
 
-    def result(self) -> tuple[str, tuple[str, ...]]:
+    def redaction(self, awaits: str | None) -> Redaction:
         """The original text with every masked span replaced, and the kinds in order."""
+        if not self.spans:
+            return Redaction(self.text, awaits=awaits)
         pieces, position = [], 0
         for start, end, kind in sorted(self.spans):
             if self.origin is not None:
@@ -376,7 +390,8 @@ class _Masking:
             position = end
         pieces.append(self.text[position:])
         found = {kind for _, _, kind in self.spans}
-        return "".join(pieces), tuple(k for k in KINDS if k in found)
+        kinds = tuple(k for k in KINDS if k in found)
+        return Redaction("".join(pieces), kinds, len(self.spans), awaits)
 
 
 def redact(text: str, after: str | None = None) -> Redaction:
@@ -388,8 +403,12 @@ def redact(text: str, after: str | None = None) -> Redaction:
 
     # E-mail first (an address may contain digits), then personnummer (which the phone
     # pattern would otherwise take for a phone number), then phone numbers.
-    for email in list(_EMAIL.finditer(work.copy)):
-        work.mask(email.start(), email.end(), EPOST)
+    if _AT_HINT.search(work.copy):
+        for email in list(_EMAIL.finditer(work.copy)):
+            work.mask(email.start(), email.end(), EPOST)
+    cue = _CUE_HINT.search(work.copy) is not None
+    if not _ANY_DIGIT.search(work.copy):
+        return work.redaction(AWAITS_BIRTH_DATE if cue and _CUE_AT_END.search(work.copy) else None)
 
     copy, position = work.copy, 0
     while match := _PERSONNUMMER.search(copy, position):
@@ -416,7 +435,10 @@ def redact(text: str, after: str | None = None) -> Redaction:
         work.mask(first.start("last"), first.end("last"), PERSONNUMMER)
     if after == AWAITS_BIRTH_DATE and (first := _BIRTH_DATE_FIRST.match(work.copy)):
         ends_with_birth_date = work.birth_date(first)
-    for pattern in (_BIRTH_DATE_AFTER_CUE, _BIRTH_DATE_DANGLING):
+    patterns = [_BIRTH_DATE_AFTER_CUE] if cue else []
+    if _DANGLING_HINT.search(work.copy):
+        patterns.append(_BIRTH_DATE_DANGLING)
+    for pattern in patterns:
         for birth in list(pattern.finditer(work.copy)):
             ends_with_birth_date = work.birth_date(birth) or ends_with_birth_date
 
@@ -425,15 +447,8 @@ def redact(text: str, after: str | None = None) -> Redaction:
             work.mask(run.start() + start, run.start() + end, TELEFON)
 
     if ends_with_birth_date:
-        awaits: str | None = AWAITS_LAST_FOUR
-    elif _CUE_AT_END.search(work.copy):
-        awaits = AWAITS_BIRTH_DATE
-    else:
-        awaits = None
-    if not work.spans:
-        return Redaction(text, awaits=awaits)
-    masked, kinds = work.result()
-    return Redaction(masked, kinds, len(work.spans), awaits)
+        return work.redaction(AWAITS_LAST_FOUR)
+    return work.redaction(AWAITS_BIRTH_DATE if cue and _CUE_AT_END.search(work.copy) else None)
 
 
 def may_continue_personnummer(text: str) -> bool:
