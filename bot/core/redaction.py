@@ -17,7 +17,9 @@ What counts as personal data here, and what does not:
 - **personnummer / samordningsnummer**: 10 or 12 digits (YYMMDD or YYYYMMDD, then the
   four last digits), written together or with a separator before the last four (`-`, `+`,
   `.`, a space, or a dash with spaces: 811218 - 9876), the date also in groups (81 12 18,
-  1981-12-18) and the last four also as two pairs (98 76). Masked *only* when the
+  1981-12-18; then with a dash before the last four, unless the number stands alone:
+  phone numbers are written in pairs too) and the last four also as two pairs (98 76);
+  12 digits only for those born 1900-2099. Masked *only* when the
   `personnummer` package accepts it: a real date (day + 60 for a samordningsnummer) and a
   valid Luhn check digit. So dates ("2023-12-01"), case numbers ("2023-1234") and most
   order numbers stay as typed.
@@ -299,11 +301,17 @@ def _digits(text: str) -> str:
 
 
 def _valid_personnummer(match: re.Match[str]) -> bool:
+    date_digits, sep = _digits(match.group("date")), match.group("sep") or ""
+    if len(date_digits) == 8 and date_digits[:2] not in ("19", "20"):
+        return False  # born 1900-2099
+    if match.group("dsep") is not None and not re.search("[-+]", sep) and not _standalone(match):
+        # Phone numbers are written in pairs too: 46 920 14 10 72 0914 holds no
+        # personnummer. A date in groups needs a dash before the last four (81 12
+        # 18-98 76), or nothing but the number (81 12 18 98 76).
+        return False
     # The package accepts "-", "+" or nothing; any other separator means "-".
-    separator = "+" if "+" in (match.group("sep") or "") else ""
-    return personnummer.valid(
-        f"{_digits(match.group('date'))}{separator}{_digits(match.group('last'))}"
-    )
+    separator = "+" if "+" in sep else ""
+    return personnummer.valid(f"{date_digits}{separator}{_digits(match.group('last'))}")
 
 
 def _is_birth_date(match: re.Match[str]) -> bool:
@@ -311,6 +319,8 @@ def _is_birth_date(match: re.Match[str]) -> bool:
     YYMMDD is read in the 1900s or the 2000s."""
     digits = _digits(match.group("date"))
     centuries = [int(digits[:2])] if len(digits) == 8 else [19, 20]
+    if not set(centuries) <= {19, 20}:
+        return False
     year, month, day = int(digits[-6:-4]), int(digits[-4:-2]), int(digits[-2:])
     day = day - 60 if day > 60 else day
     for century in centuries:
