@@ -4,8 +4,11 @@ numbers left alone?
 1. N generated Swedish messages (default 10,000) through `bot.core.redaction.redact`:
    personnummer and samordningsnummer in every written form, mobile and landline phone
    numbers in national and international form, e-mail addresses -- mixed with harmless
-   numbers (dates, years, amounts, times, case and order numbers, postal codes, numbers
-   shaped like a personnummer but with a wrong check digit).
+   numbers (dates, years, amounts, times, opening hours, case and order numbers, postal
+   codes, numbers shaped like a personnummer but with a wrong check digit). About a third
+   of the items, harmless ones too, are disguised: written in Arabic-Indic, Eastern
+   Arabic-Indic or fullwidth digits, with invisible format characters (zero-width space,
+   soft hyphen, word joiner) inside, or (e-mail) with a look-alike at-sign.
 2. A sample (default 500) through the REST webhook of a freshly started stack (quick
    model, own SQLite file, free ports), then every column of every stored event row is
    searched.
@@ -23,6 +26,7 @@ import random
 import re
 import tempfile
 import time
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -33,8 +37,34 @@ from pathlib import Path
 from bench.harness import AsyncRestClient, event_rows, running, sqlite_stack
 from bot.core.redaction import EPOST, PERSONNUMMER, TELEFON, is_personnummer, redact
 
-# Written forms of a personnummer: digits, separator before the last four.
-PNR_FORMATS = ("12-", "12", "12 ", "10-", "10+", "10", "10 ")
+# Written forms of a personnummer: digits, separator before the last four; "pairs" is
+# 81 12 18-98 76, "dashes" 1981-12-18-9876.
+PNR_FORMATS = (
+    "12-",
+    "12",
+    "12 ",
+    "10-",
+    "10+",
+    "10",
+    "10 ",
+    "10 - ",
+    "12 - ",
+    "10.",
+    "10pairs",
+    "12dashes",
+)
+# Digits other than 0-9 that people type or paste (a keyboard set to Arabic or Persian,
+# a Japanese or Chinese input method).
+DIGIT_SCRIPTS = {
+    "arabic-indic": "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",
+    "eastern-arabic-indic": "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9",
+    "fullwidth": "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19",
+}
+# Invisible characters (Unicode category Cf) that copy and paste carries along: zero-width
+# space, soft hyphen, word joiner, zero-width no-break space, left-to-right mark.
+FORMAT_CHARACTERS = ("\u200b", "\u00ad", "\u2060", "\ufeff", "\u200e")
+# What people write instead of "@": fullwidth and small commercial at, and spelled out.
+AT_SIGNS = ("\uff20", "\ufe6b", " @ ", "[at]", " (at) ", " [snabel-a] ")
 MOBILE_PREFIXES = ("070", "072", "073", "076", "079")
 AREA_CODES = (
     "08",
@@ -96,8 +126,8 @@ LAST_NAMES = (
 )
 
 SEPARATORS_RE = re.compile(
-    r"[ \-+()\u00a0\u2009\u202f\u2010\u2011\u2013]|\\u00a0|\\u2009"
-    r"|\\u202f|\\u2010|\\u2011|\\u2013"
+    r"[ .\-+()\u00a0\u2009\u202f\u2010\u2011\u2013]|\\u00a0|\\u2009"
+    r"|\\u202f|\\u2010|\\u2011|\\u2013|\\u[0-9a-f]{4}"
 )
 
 
@@ -122,14 +152,19 @@ def format_personnummer(
         check = (check + 1 + number % 9) % 10
     digits, separator = fmt[:2], fmt[2:]
     prefix = f"{birth.year // 100:02d}{short}" if digits == "12" else short
-    return f"{prefix}{separator}{number:03d}{check}"
+    last = f"{number:03d}{check}"
+    if separator == "pairs":
+        return f"{prefix[:-4]} {prefix[-4:-2]} {prefix[-2:]}-{last[:2]} {last[2:]}"
+    if separator == "dashes":
+        return f"{prefix[:-4]}-{prefix[-4:-2]}-{prefix[-2:]}-{last}"
+    return f"{prefix}{separator}{last}"
 
 
 def birth_range(fmt: str, today: date) -> tuple[date, date]:
     """Birth dates a written form can stand for: `+` (10 digits) means 100 years or older,
     other 10-digit forms younger than 100."""
     hundred_years_ago = today.replace(year=today.year - 100, day=min(today.day, 28))
-    if fmt == "10+":
+    if fmt.startswith("10+"):
         return today.replace(year=today.year - 119, day=1), hundred_years_ago - timedelta(days=1)
     if fmt.startswith("10"):
         return hundred_years_ago + timedelta(days=1), today
@@ -184,6 +219,10 @@ def random_phone(rng: random.Random) -> str:
             "intl-zero",
             "0046",
             "brackets",
+            "dots",
+            "46-bare",
+            "46-spaced",
+            "intl-with-zero",
         )
     )
     if form == "national-dash":
@@ -200,6 +239,14 @@ def random_phone(rng: random.Random) -> str:
         return f"+46 (0){area[1:]}-{grouped}"
     if form == "0046":
         return f"0046 {area[1:]} {grouped}"
+    if form == "dots":
+        return f"{area}.{grouped.replace(' ', '.')}"
+    if form == "46-bare" and area in MOBILE_PREFIXES:  # 46701234567
+        return f"46{area[1:]}{subscriber}"
+    if form == "46-spaced":
+        return f"46 {area[1:]} {grouped}"
+    if form == "intl-with-zero":  # +46 070-123 45 67, a common slip
+        return f"+46 {area}-{grouped}"
     return f"({area}) {grouped}"
 
 
@@ -219,7 +266,7 @@ def random_email(rng: random.Random) -> str:
 
 def random_harmless(rng: random.Random) -> str:
     """A number that is not personal data and must stay as typed."""
-    kind = rng.randrange(12)
+    kind = rng.randrange(14)
     year = rng.randint(1990, 2030)
     if kind == 0:
         return f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
@@ -250,7 +297,47 @@ def random_harmless(rng: random.Random) -> str:
     if kind == 10:  # ten bare digits, wrong check digit, born 1910-1999 (no leading 0)
         birth = date(1910, 1, 1) + timedelta(days=rng.randrange(32_000))
         return format_personnummer(birth, rng.randint(1, 999), "10", valid=False)
+    if kind == 11:  # opening hours
+        start, end = rng.randint(6, 10), rng.randint(15, 20)
+        minutes = rng.choice(("00", "15", "30", "45"))
+        return f"{start:02d}.{minutes}-{end}.{minutes}"
+    if kind == 12:  # date with dots, day first
+        return f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{year}"
     return f"{rng.randint(1, 99)} %"
+
+
+def in_digit_script(text: str, script: str) -> str:
+    """`text` with 0-9 written in one of DIGIT_SCRIPTS."""
+    return text.translate(str.maketrans("0123456789", DIGIT_SCRIPTS[script]))
+
+
+def with_format_characters(text: str, rng: random.Random, count: int = 2) -> str:
+    """`text` with `count` invisible format characters put between two of its characters."""
+    for _ in range(count):
+        at = rng.randint(1, max(1, len(text) - 1))
+        text = text[:at] + rng.choice(FORMAT_CHARACTERS) + text[at:]
+    return text
+
+
+def with_look_alike_at(email: str, rng: random.Random) -> str:
+    return email.replace("@", rng.choice(AT_SIGNS))
+
+
+def disguised(kind: str | None, item: str, rng: random.Random) -> str:
+    """`item` as it may also arrive: in another digit script, with format characters
+    inside, or (e-mail) with a look-alike at-sign. `kind` None: a harmless number."""
+    if kind == EPOST:
+        return (
+            with_look_alike_at(item, rng)
+            if rng.random() < 0.7
+            else with_format_characters(item, rng)
+        )
+    way = rng.choice(("script", "format", "both"))
+    if way in ("script", "both"):
+        item = in_digit_script(item, rng.choice(sorted(DIGIT_SCRIPTS)))
+    if way in ("format", "both") and kind is not None:
+        item = with_format_characters(item, rng)
+    return item
 
 
 TEMPLATES = (
@@ -276,7 +363,9 @@ class Sample:
     harmless: list[str] = field(default_factory=list)
 
 
-def random_message(rng: random.Random) -> Sample:
+def random_message(rng: random.Random, disguise: float = 0.0) -> Sample:
+    """A message from TEMPLATES; each item is disguised (see `disguised`) with the
+    probability `disguise`."""
     template = rng.choice(TEMPLATES)
     sample = Sample("")
     parts = []
@@ -286,10 +375,14 @@ def random_message(rng: random.Random) -> Sample:
             item = {PERSONNUMMER: random_personnummer, TELEFON: random_phone, EPOST: random_email}[
                 kind
             ](rng)
+            if rng.random() < disguise:
+                item = disguised(kind, item, rng)
             sample.personal.append((kind, item))
             parts.append(item)
         elif piece == "{h}":
             item = random_harmless(rng)
+            if rng.random() < disguise:
+                item = disguised(None, item, rng)
             sample.harmless.append(item)
             parts.append(item)
         else:
@@ -298,9 +391,21 @@ def random_message(rng: random.Random) -> Sample:
     return sample
 
 
+def ascii_digits(text: str) -> str:
+    """`text` with every decimal digit, in any script, written 0-9, and without the
+    invisible format characters (category Cf)."""
+    return "".join(
+        str(unicodedata.decimal(ch))
+        if ch.isdecimal()
+        else ("" if unicodedata.category(ch) == "Cf" else ch)
+        for ch in text
+    )
+
+
 def normalized(text: str) -> str:
-    """Text without the separators people put between digits (also JSON-escaped ones)."""
-    return SEPARATORS_RE.sub("", text)
+    """Text without the separators people put between digits (also JSON-escaped ones),
+    digits in any script written 0-9."""
+    return SEPARATORS_RE.sub("", ascii_digits(text))
 
 
 def leaked(kind: str, item: str, haystack: str, tail: int = 6) -> bool:
@@ -311,7 +416,7 @@ def leaked(kind: str, item: str, haystack: str, tail: int = 6) -> bool:
     if kind == EPOST:
         local = item.split("@")[0]
         return f"{local}@" in haystack or f"{json.dumps(local)[1:-1]}@" in haystack
-    digits = re.sub(r"[^0-9]", "", item)
+    digits = re.sub(r"[^0-9]", "", ascii_digits(item))
     return digits[-tail:] in normalized(haystack)
 
 
@@ -360,11 +465,11 @@ class Tally:
         return "\n".join(lines)
 
 
-def fuzz_function(count: int, seed: int) -> Tally:
+def fuzz_function(count: int, seed: int, disguise: float = 0.0) -> Tally:
     rng = random.Random(seed)
     tally = Tally()
     for _ in range(count):
-        sample = random_message(rng)
+        sample = random_message(rng, disguise)
         tally.add(sample, redact(sample.text).text)
     return tally
 
@@ -393,12 +498,16 @@ async def _send_all(rasa_url: str, samples: list[tuple[str, Sample]], concurrenc
     return failures
 
 
-def fuzz_server(count: int, seed: int, concurrency: int = 10) -> tuple[Tally, int]:
+def fuzz_server(
+    count: int, seed: int, concurrency: int = 10, disguise: float = 0.0
+) -> tuple[Tally, int]:
     """Start a stack (quick model, own SQLite), send `count` samples, read the database."""
     from bench.training import quick_model
 
     rng = random.Random(seed + 1)
-    samples = [(f"privacy-{uuid.uuid4().hex[:12]}", random_message(rng)) for _ in range(count)]
+    samples = [
+        (f"privacy-{uuid.uuid4().hex[:12]}", random_message(rng, disguise)) for _ in range(count)
+    ]
     with tempfile.TemporaryDirectory(prefix="bench-privacy-") as tmp:
         work = Path(tmp)
         with running(sqlite_stack(quick_model(), work)) as stack:
@@ -422,16 +531,23 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--http", type=int, default=500, help="sample sent over HTTP (0: skip)")
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument(
+        "--disguise",
+        type=float,
+        default=1 / 3,
+        help="share of items disguised (other digits, format characters, look-alike @)",
+    )
     args = parser.parse_args()
 
-    started = time.perf_counter()
-    tally = fuzz_function(args.messages, args.seed)
-    seconds = time.perf_counter() - started
-    print(tally.report("masking function"))
-    print(f"  {args.messages / seconds:,.0f} messages/s")
+    for title, disguise in (("plain", 0.0), (f"{args.disguise:.0%} disguised", args.disguise)):
+        started = time.perf_counter()
+        tally = fuzz_function(args.messages, args.seed, disguise)
+        seconds = time.perf_counter() - started
+        print(tally.report(f"masking function, {title}"))
+        print(f"  {args.messages / seconds:,.0f} messages/s")
     if args.http:
         started = time.perf_counter()
-        server, failures = fuzz_server(args.http, args.seed)
+        server, failures = fuzz_server(args.http, args.seed, disguise=args.disguise)
         print(server.report("REST webhook -> tracker store (SQLite, all columns)"))
         print(
             f"  non-200 answers: {failures}; {time.perf_counter() - started:.0f} s "

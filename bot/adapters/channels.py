@@ -7,6 +7,14 @@ store and any event broker only ever see the masked text. On top of that:
 
 - **Personal data removed** → the reply starts with `utter_personal_data_removed`
   (domain.yml), and the stored message carries `metadata.redacted` (the kinds only).
+  Metadata keys are masked as well as values, and so is the REST webhook's
+  `input_channel`.
+- **A personnummer split over two messages** ("mitt personnummer är 811218", then
+  "9876"): a message that ends with the date part (or with the word personnummer) is
+  stored with `metadata.redaction_awaits`; when the next message of the conversation
+  starts with digits, the channel reads that from the tracker store and masks the rest
+  (bot/core/redaction.py says exactly what). The store is asked only for messages that
+  start with digits; if it cannot answer, the four digits are masked (the safe side).
 - **No answer** (action server down, slow or failing; any other fault) → the citizen gets
   `utter_technical_problem` with Kundtjänst's contact instead of an empty reply or an error.
   Rasa 3.6 waits 300 s for the action server and has no setting for it (rasa#10764), so
@@ -32,11 +40,20 @@ import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from sanic import Blueprint, response
+from rasa.shared.core.events import UserUttered
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.core.redaction import PLACEHOLDERS, merge_kinds, redact, redact_json
+from bot.core.redaction import (
+    AWAITS,
+    AWAITS_LAST_FOUR,
+    PLACEHOLDERS,
+    may_continue_personnummer,
+    merge_kinds,
+    redact,
+    redact_json,
+)
 from bot.paths import DOMAIN_FILE
 from bot.settings import seconds
 
@@ -45,6 +62,7 @@ logger = logging.getLogger(__name__)
 UTTER_PERSONAL_DATA_REMOVED = "utter_personal_data_removed"
 UTTER_TECHNICAL_PROBLEM = "utter_technical_problem"
 REDACTED_METADATA_KEY = "redacted"
+AWAITS_METADATA_KEY = "redaction_awaits"
 
 DEFAULT_ACTION_TIMEOUT_SECONDS = 5.0
 DEFAULT_REPLY_DEADLINE_SECONDS = 8.0
@@ -107,16 +125,56 @@ class MaskedMessage:
     text: str
     metadata: dict[str, Any] | None
     kinds: tuple[str, ...]
+    input_channel: str | None = None
 
 
-def mask_message(text: str, metadata: dict[str, Any] | None) -> MaskedMessage:
-    """Mask the text and every string in the metadata; note the kinds in the metadata."""
-    masked_text = redact(text)
+def mask_message(
+    text: str,
+    metadata: dict[str, Any] | None,
+    after: str | None = None,
+    input_channel: str | None = None,
+) -> MaskedMessage:
+    """Mask the text, every key and string in the metadata and the input channel's name;
+    note the kinds in the metadata, and what the text leaves open for the next message
+    (`after`: what the previous one left open, see `awaited_by_previous_message`)."""
+    masked_text = redact(text, after)
     masked_metadata, in_metadata = redact_json(metadata or {})
-    kinds = merge_kinds((masked_text.kinds, in_metadata.kinds))
+    masked_channel = redact(input_channel) if input_channel is not None else None
+    kinds = merge_kinds(
+        (masked_text.kinds, in_metadata.kinds, masked_channel.kinds if masked_channel else ())
+    )
     if kinds:
         masked_metadata[REDACTED_METADATA_KEY] = list(kinds)
-    return MaskedMessage(masked_text.text, masked_metadata or metadata, kinds)
+    masked_metadata.pop(AWAITS_METADATA_KEY, None)  # ours to set, not the client's
+    if masked_text.awaits:
+        masked_metadata[AWAITS_METADATA_KEY] = masked_text.awaits
+    return MaskedMessage(
+        masked_text.text,
+        masked_metadata if masked_metadata or metadata is not None else None,
+        kinds,
+        masked_channel.text if masked_channel else None,
+    )
+
+
+async def awaited_by_previous_message(agent: Any, sender_id: str, text: str) -> str | None:
+    """What the conversation's previous user message left open (its
+    `metadata.redaction_awaits`), looked up only when `text` starts the way the rest
+    of a personnummer would. If the tracker store cannot answer: "last_four"."""
+    if agent is None or not may_continue_personnummer(text):
+        return None
+    try:
+        tracker = await agent.tracker_store.retrieve(sender_id)
+    except Exception as exc:  # noqa: BLE001 - mask on the safe side; the turn will tell
+        logger.warning(
+            "Could not read conversation %s to see whether its last message awaits the "
+            "rest of a personnummer (%s); masking as if it did",
+            sender_id,
+            type(exc).__name__,
+        )
+        return AWAITS_LAST_FOUR
+    previous = tracker.get_last_event_for(UserUttered) if tracker is not None else None
+    awaits = (previous.metadata or {}).get(AWAITS_METADATA_KEY) if previous else None
+    return awaits if awaits in AWAITS else None
 
 
 async def handle_within(
@@ -264,13 +322,16 @@ class MaskingRestInput(RestInput):
                 incoming = parse_rest_body(request.body, self.name())
             except BadRequest as exc:
                 return response.json({"error": exc.code, "message": exc.message}, status=exc.status)
-            masked = mask_message(incoming.text, incoming.metadata)
+            after = await awaited_by_previous_message(
+                getattr(request.app.ctx, "agent", None), incoming.sender, incoming.text
+            )
+            masked = mask_message(incoming.text, incoming.metadata, after, incoming.input_channel)
             collector = CollectingOutputChannel()
             message = UserMessage(
                 masked.text,
                 collector,
                 incoming.sender,
-                input_channel=incoming.input_channel,
+                input_channel=masked.input_channel,
                 metadata=masked.metadata,
             )
             answered = await handle_within(on_new_message, message, self.settings.reply_deadline)
@@ -308,6 +369,7 @@ class MaskingSocketIOInput(SocketIOInput):
 
     texts: ChannelTexts
     settings: Settings
+    app: Sanic | None = None  # the Rasa server's app, once it starts (for its agent)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -330,7 +392,9 @@ class MaskingSocketIOInput(SocketIOInput):
                 )
                 return
             metadata = message.metadata if isinstance(message.metadata, dict) else None
-            masked = mask_message(text, metadata)
+            agent = getattr(self.app.ctx, "agent", None) if self.app else None
+            after = await awaited_by_previous_message(agent, message.sender_id, text)
+            masked = mask_message(text, metadata, after)
             message.text, message.metadata = masked.text, masked.metadata
             output = message.output_channel
             if isinstance(output, SocketIOOutput):
@@ -345,6 +409,11 @@ class MaskingSocketIOInput(SocketIOInput):
 
         blueprint = super().blueprint(guarded)
         self._fix_session_request()
+
+        async def remember_app(app: Sanic, _: Any) -> None:
+            self.app = app
+
+        blueprint.listener("before_server_start")(remember_app)
         return blueprint
 
     def _fix_session_request(self) -> None:

@@ -13,8 +13,10 @@ connection per session; events read without building an ORM object per row; and 
 query before each save when the tracker being saved is the one this store read: it already
 knows how many of its events are stored.
 
-What is masked: the user's text, the text and entity values in `parse_data`, slot
-values, and the metadata of every event but the bot's. Bot utterances (text and metadata)
+What is masked: the user's text (with the rest of a personnummer cut short in the
+conversation's previous message, as the channels do), the text and entity values in
+`parse_data`, the input channel's name, slot values, and the metadata (keys and values)
+of every event but the bot's. Bot utterances (text and metadata)
 are not: they come from domain.yml and the catalog (Kundtjänst's own phone number is not
 personal data), and the bot never sees unmasked input to echo.
 """
@@ -34,21 +36,36 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.redaction import merge_kinds, redact, redact_json
+from bot.adapters.channels import AWAITS_METADATA_KEY
+from bot.core.redaction import AWAITS, merge_kinds, redact, redact_json
 from bot.store.database import sqlite_engine
 
 logger = logging.getLogger(__name__)
 
 
-def mask_events(events: Iterable[Event]) -> tuple[str, ...]:
-    """Mask personal data in the events, in place; returns the kinds found."""
+def _awaits(event: UserUttered) -> str | None:
+    awaits = (event.metadata or {}).get(AWAITS_METADATA_KEY)
+    return awaits if awaits in AWAITS else None
+
+
+def mask_events(events: Iterable[Event], after: str | None = None) -> tuple[str, ...]:
+    """Mask personal data in the events, in place; returns the kinds found. `after`:
+    what the user message before these events left open (`metadata.redaction_awaits`)."""
     found: list[tuple[str, ...]] = []
     for event in events:
         if isinstance(event, UserUttered):
-            text = redact(event.text or "")
+            text = redact(event.text or "", after)
             if text.found:
                 event.text = text.text
                 found.append(text.kinds)
+            if text.awaits and not _awaits(event):
+                event.metadata = {**(event.metadata or {}), AWAITS_METADATA_KEY: text.awaits}
+            after = _awaits(event)
+            if event.input_channel:
+                channel = redact(event.input_channel)
+                if channel.found:
+                    event.input_channel = channel.text
+                    found.append(channel.kinds)
             parse_data, in_parse_data = redact_json(event.parse_data)
             entities, in_entities = redact_json(event.entities)
             if in_parse_data.found or in_entities.found:
@@ -117,7 +134,9 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             events = list(super()._additional_events(session, tracker))
         else:
             events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-        self._mask(events, tracker.sender_id)
+        earlier = itertools.islice(reversed(tracker.events), len(events), None)
+        previous = next((e for e in earlier if isinstance(e, UserUttered)), None)
+        self._mask(events, tracker.sender_id, _awaits(previous) if previous else None)
         return iter(events)
 
     async def _stream_new_events(
@@ -127,8 +146,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         await super()._stream_new_events(event_broker, new_events, sender_id)
 
     @staticmethod
-    def _mask(events: list[Event], sender_id: str) -> None:
-        kinds = mask_events(events)
+    def _mask(events: list[Event], sender_id: str, after: str | None = None) -> None:
+        kinds = mask_events(events, after)
         if kinds:
             # Our channels mask first, so this means a channel without masking.
             logger.warning(

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bench.harness import event_rows
 from bench.privacy import (
+    disguised,
     leaked,
     random_email,
     random_harmless,
@@ -66,6 +67,54 @@ def test_personal_data_never_reaches_the_tracker_store(
     stored = stored_rows(tracker_db_url, [sender])[sender]
     assert "user" in stored  # the message itself was stored ...
     assert not leaked(kind, item, stored, tail=10)  # ... masked, in every column
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(personal_messages(), st.integers(0, 2**32))
+def test_disguised_personal_data_never_reaches_the_tracker_store(
+    rest, tracker_db_url, channel_texts, running_bot, message, seed
+):
+    # Other digits, format characters inside, a look-alike at-sign.
+    kind, item, _ = message
+    item = disguised(kind, item, random.Random(seed))
+    sender = f"disguised-{uuid.uuid4().hex[:12]}"
+    replies = rest.ask(f"hej, {item} här. När plogas Storgatan?", sender)
+    assert replies[0]["text"] == channel_texts.personal_data_removed
+    stored = stored_rows(tracker_db_url, [sender])[sender]
+    assert not leaked(kind, item, stored, tail=10)
+
+
+def test_a_personnummer_split_over_two_messages_is_stored_masked(
+    rest, tracker_db_url, channel_texts
+):
+    sender = f"split-{uuid.uuid4().hex[:12]}"
+    first = rest.ask("Mitt personnummer är 811218", sender)
+    second = rest.ask("9876", sender)
+    assert first[0]["text"] == second[0]["text"] == channel_texts.personal_data_removed
+    texts = [event["text"] for event in user_events(tracker_db_url, sender)]
+    assert texts == ["Mitt personnummer är [personnummer]", "[personnummer]"]
+    stored = stored_rows(tracker_db_url, [sender])[sender]
+    assert "811218" not in stored and "9876" not in stored
+
+
+def test_metadata_keys_and_input_channel_are_masked(rest, tracker_db_url):
+    sender = f"keys-{uuid.uuid4().hex[:12]}"
+    status, _ = rest.post(
+        json.dumps(
+            {
+                "sender": sender,
+                "message": "hej",
+                "metadata": {"811218-9876": "x", "page": "/bygglov"},
+                "input_channel": "070-123 45 67",
+            }
+        ).encode()
+    )
+    assert status == 200
+    stored = stored_rows(tracker_db_url, [sender])[sender]
+    assert "811218" not in stored and "123 45 67" not in stored
+    [event] = user_events(tracker_db_url, sender)
+    assert event["input_channel"] == "[telefon]"
+    assert event["metadata"]["[personnummer]"] == "x"
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,6 +171,54 @@ def test_no_personal_data_in_the_rasa_log(rest, running_bot):
     rest.ask("mitt personnummer är 19811218-9876 och telefon +46 70 765 43 21")
     log = (running_bot.log_dir / "rasa.log").read_text(errors="replace")
     assert "19811218-9876" not in log and "765 43 21" not in log
+
+
+def socketio_chat(running_bot, session_id: str, messages: list[str], skip: str) -> list[dict]:
+    """Send `messages` over socket.io, each after the answer to the one before (a reply
+    other than `skip`); what the bot sent."""
+    import socketio
+
+    async def chat() -> list[dict]:
+        client = socketio.AsyncClient()
+        received: list[dict] = []
+        confirmed = asyncio.Event()
+        answered = asyncio.Event()
+        client.on("session_confirm", lambda *_: confirmed.set())
+
+        async def on_bot(message: dict) -> None:
+            received.append(message)
+            if message.get("text") != skip:
+                answered.set()
+
+        client.on("bot_uttered", on_bot)
+        await client.connect(
+            running_bot.rasa_url, socketio_path="/socket.io", transports=["polling"]
+        )  # aiohttp 3.9 lacks ws timeouts
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed.wait(), 10)
+        for text in messages:
+            answered.clear()
+            await client.emit("user_uttered", {"session_id": session_id, "message": text})
+            await asyncio.wait_for(answered.wait(), 20)
+            await asyncio.sleep(0.5)
+        await client.disconnect()
+        return received
+
+    return asyncio.run(chat())
+
+
+def test_socketio_masks_a_personnummer_split_over_two_messages(
+    running_bot, tracker_db_url, channel_texts
+):
+    session_id = uuid.uuid4().hex
+    socketio_chat(
+        running_bot,
+        session_id,
+        ["mitt personnummer är 811218", "9876"],
+        channel_texts.personal_data_removed,
+    )
+    texts = [event["text"] for event in user_events(tracker_db_url, session_id)]
+    assert texts == ["mitt personnummer är [personnummer]", "[personnummer]"]
 
 
 def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db_url, channel_texts):

@@ -132,3 +132,34 @@ def test_mask_events_reports_kinds_and_is_idempotent():
     events = unmasked_events()
     assert mask_events(events) == ("personnummer", "telefon", "e-post")
     assert mask_events(events) == ()
+
+
+def test_a_personnummer_split_over_two_saves_is_masked_in_both(tmp_path, domain):
+    # A channel without masking: the store reads what the previous message left open.
+    store = MaskingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = DialogueStateTracker.from_events(
+        "split", [ActionExecuted("action_listen"), UserUttered("mitt personnummer är 811218")]
+    )
+    asyncio.run(store.save(tracker))
+    tracker = asyncio.run(store.retrieve("split"))
+    tracker.update(UserUttered("98\u00ad76"))
+    asyncio.run(store.save(tracker))
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("select data from events where sender_id = 'split' and type_name = 'user'")
+        ).all()
+    texts = [json.loads(row.data)["text"] for row in rows]
+    assert texts == ["mitt personnummer är [personnummer]", "[personnummer]"]
+
+
+def test_metadata_keys_and_the_input_channel_are_masked_before_saving(tmp_path, domain):
+    events = [
+        UserUttered(
+            "hej",
+            input_channel="070-123 45 67",
+            metadata={"811218-9876": {"anna@exempel.se": 1}},
+        )
+    ]
+    assert mask_events(events) == ("personnummer", "telefon", "e-post")
+    assert events[0].input_channel == "[telefon]"
+    assert events[0].metadata == {"[personnummer]": {"[e-post]": 1}}
