@@ -184,8 +184,26 @@ def test_demo_page_embeds_the_widget_with_one_script_tag(app):
     html = response.text
     assert '<html lang="sv">' in html and "<h1>Bygglov</h1>" in html
     assert html.count("<script") == 1
-    assert '<script src="/widget/chat.js" defer data-title="Fråga om kommunens service">' in html
+    assert '<script src="/widget/chat.js" defer data-title="Fråga om kommunens service" ' in html
     assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_the_script_tag_carries_the_fault_texts_from_the_data_file(app):
+    """Issue 14, finding 6: if /api/texts fails the widget still needs its button and the
+    fault message with Kundtjänst's number; they come from web_texts.yml, in the tag."""
+    import html as html_module
+    import re
+
+    _, response = app.test_client.get("/")
+    [attribute] = re.findall(r'data-fallback-texts="([^"]*)"', response.text)
+    texts = json.loads(html_module.unescape(attribute))
+    widget = {
+        key: value.format(kundtjanst_phone=KUNDTJANST_PHONE)
+        for key, value in TEXTS["widget"].items()
+        if isinstance(value, str)
+    }
+    assert texts == {key: widget[key] for key in ("launcher", "title", "close", "unavailable")}
+    assert KUNDTJANST_PHONE in texts["unavailable"]
 
 
 @pytest.mark.parametrize(
