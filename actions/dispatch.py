@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.answers import Reply
 from bot.core.catalog import Catalog
-from bot.names import ENTITY_SERVICE
+from bot.core.payloads import intent_payload
+
+__all__ = ["intent_payload", "send", "service_buttons"]
 
 
 def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
@@ -17,12 +18,6 @@ def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
         dispatcher.utter_message(response=reply.response, **reply.values)
         if reply.card:
             dispatcher.utter_message(json_message=reply.card)
-
-
-def intent_payload(intent: str, service_id: str | None = None) -> str:
-    if service_id:
-        return f"/{intent}" + json.dumps({ENTITY_SERVICE: service_id}, separators=(",", ":"))
-    return f"/{intent}"
 
 
 def service_buttons(catalog: Catalog, intent: str) -> list[dict[str, str]]:

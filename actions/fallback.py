@@ -62,6 +62,7 @@ class ActionAskAffirmation(Action):
             buttons.append({"title": title, "payload": intent_payload(intent, payload_service)})
             if len(buttons) == MAX_SUGGESTIONS:
                 break
-        buttons.append({"title": texts.something_else, "payload": f"/{INTENT_OUT_OF_SCOPE}"})
+        something_else = intent_payload(INTENT_OUT_OF_SCOPE)
+        buttons.append({"title": texts.something_else, "payload": something_else})
         dispatcher.utter_message(response=UTTER_ASK_AFFIRMATION, buttons=buttons)
         return []

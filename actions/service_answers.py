@@ -4,6 +4,7 @@ the core's answer plan (bot/core/answer_plan.py) and sends what it decides."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -46,6 +47,16 @@ def _entity_values(tracker: Tracker, entity: str) -> list[str]:
     return values
 
 
+def _known(values: list[str], known: Callable[[str], str | None]) -> list[str]:
+    """The values the catalog knows, in the catalog's spelling, each once."""
+    result: list[str] = []
+    for value in values:
+        spelled = known(value)
+        if spelled is not None and spelled not in result:
+            result.append(spelled)
+    return result
+
+
 class ActionAnswerService(Action):
     def name(self) -> str:
         return ACTION_ANSWER_SERVICE
@@ -55,14 +66,21 @@ class ActionAnswerService(Action):
     ) -> list[EventType]:
         catalog = default_store().get()
         intent = tracker.latest_message.get("intent") or {}
+        # Entities may come from the message's payload (`/intent{"service": ...}`), not
+        # only from the matcher: only values our catalog knows are used, in its spelling.
         question = Question(
             text=tracker.latest_message.get("text") or "",
             intent=intent.get("name"),
             confidence=float(intent.get("confidence") or 0.0),
-            services=_entity_values(tracker, ENTITY_SERVICE),
-            unknown_services=_entity_values(tracker, ENTITY_UNKNOWN_SERVICE),
-            authorities=_entity_values(tracker, ENTITY_AUTHORITY),
-            remembered_service=tracker.get_slot(SLOT_SERVICE),
+            services=_known(_entity_values(tracker, ENTITY_SERVICE), catalog.service_id),
+            unknown_services=_known(
+                _entity_values(tracker, ENTITY_UNKNOWN_SERVICE), catalog.unknown_service
+            ),
+            authorities=_known(
+                _entity_values(tracker, ENTITY_AUTHORITY),
+                lambda value: value if catalog.authority(value) else None,
+            ),
+            remembered_service=catalog.service_id(tracker.get_slot(SLOT_SERVICE)),
             remembered_topic=tracker.get_slot(SLOT_TOPIC),
         )
         plan = plan_answer(catalog, question_index(catalog), question, now_in_sweden())

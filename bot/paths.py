@@ -20,3 +20,5 @@ CONFIG_FILE = PROJECT_ROOT / "config.yml"
 # Everything the bot writes at run time: the SQLite tracker store, logs, endpoints.yml.
 VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_TRACKER_DB = VAR_DIR / "tracker.db"
+# The web app's key for signing conversation tokens, made on first start (WEB_TOKEN_SECRET).
+WEB_TOKEN_SECRET_FILE = VAR_DIR / "web_token_secret"

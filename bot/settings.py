@@ -16,13 +16,17 @@ Imports nothing of ours (at most `bot.paths` may be added), so every layer may u
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TypeVar
 
 Env = Mapping[str, str]
 Number = TypeVar("Number", int, float)
 
 MAX_PORT = 65535
+# A signing secret shorter than this (from the environment or a file) is refused.
+MIN_SECRET_CHARS = 32
 
 
 class SettingsError(ValueError):
@@ -100,3 +104,45 @@ def flag(env: Env | None, name: str, default: bool) -> bool:
     """Off when the variable is "0", on for any other value, `default` if not set."""
     value = raw(env, name)
     return default if value is None else value != "0"
+
+
+def secret(env: Env | None, name: str, file: Path) -> str:
+    """A signing secret: the variable `name` if set, else the contents of `file`, which is
+    made (random, 43 URL-safe characters, mode 0600) when it does not exist yet.
+
+    The file is what a single machine needs: the secret survives restarts without anyone
+    setting it. Several machines that must accept each other's signatures share one value
+    through the variable. Two processes starting at once agree: the file is created
+    whole, by one atomic link, and the loser reads the winner's secret.
+    """
+    value = raw(env, name)
+    if value is not None:
+        if len(value) < MIN_SECRET_CHARS:
+            raise SettingsError(f"{name}: must be at least {MIN_SECRET_CHARS} characters")
+        return value
+    if not file.exists():
+        _create_secret_file(name, file)
+    try:
+        value = file.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{name} is not set and {file} cannot be read: {exc}") from None
+    if len(value) < MIN_SECRET_CHARS:
+        raise SettingsError(f"{file} ({name}): must hold at least {MIN_SECRET_CHARS} characters")
+    return value
+
+
+def _create_secret_file(name: str, file: Path) -> None:
+    temporary = file.with_name(f".{file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(temporary, file)  # fails if another process was first: keep theirs
+        except FileExistsError:
+            pass
+    except OSError as exc:
+        raise SettingsError(f"{name} is not set and {file} cannot be created: {exc}") from None
+    finally:
+        temporary.unlink(missing_ok=True)

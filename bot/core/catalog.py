@@ -205,6 +205,36 @@ class Catalog:
     def ids(self) -> list[str]:
         return sorted(self.declarations)
 
+    def service_id(self, value: object) -> str | None:
+        """The declaration an entity value names: its id, its name or a synonym (case and
+        å/ä/ö folded). None for anything else: a value from outside is never trusted."""
+        if not isinstance(value, str):
+            return None
+        if value in self.declarations:
+            return value
+        from bot.core.language import fold
+
+        key = fold(value)
+        for declaration in self.declarations.values():
+            if key in {fold(word) for word in (declaration.name, *declaration.synonyms)}:
+                return declaration.id
+        return None
+
+    def unknown_service(self, value: object) -> str | None:
+        """The catalog's own spelling of the service without declaration that an entity
+        value names (its name or one of its words), or None: only words from our own lists
+        are ever repeated to the citizen."""
+        if not isinstance(value, str):
+            return None
+        from bot.core.language import fold
+
+        key = fold(value)
+        for service in self.municipality.services_without_declaration:
+            for word in (service.name, *service.words):
+                if fold(word) == key:
+                    return word
+        return None
+
     def sorted_by_name(self) -> list[Declaration]:
         return sorted(self.declarations.values(), key=lambda d: d.name.lower())
 

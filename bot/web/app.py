@@ -20,10 +20,12 @@ from sanic.blueprint_group import BlueprintGroup
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.catalog import CatalogStore
 from bot.review import review_blueprint
 from bot.store.feedback import create_feedback_table
 from bot.web.api import api_blueprint
 from bot.web.api.rate_limit import RateLimiter
+from bot.web.api.tokens import ConversationTokens
 from bot.web.config import WebConfig
 from bot.web.errors import register_error_handlers
 from bot.web.texts import load_web_texts
@@ -60,9 +62,15 @@ def create_app(
     app.ctx.texts = load_web_texts(
         config.texts_file, config.municipality_file, config.max_message_chars
     )
-    app.ctx.limiter = RateLimiter(config.rate_limit_messages, config.rate_limit_window_seconds)
-    app.ctx.new_conversations = RateLimiter(
-        config.rate_limit_new_conversations, config.rate_limit_window_seconds
+    window = config.rate_limit_window_seconds
+    app.ctx.limiter = RateLimiter(config.rate_limit_messages, window)  # per conversation
+    app.ctx.new_conversations = RateLimiter(config.rate_limit_new_conversations, window)
+    app.ctx.address_messages = RateLimiter(config.rate_limit_address_messages, window)
+    app.ctx.address_reads = RateLimiter(config.rate_limit_address_reads, window)
+    app.ctx.tokens = ConversationTokens(config.token_secret)
+    # The API lets through only the payloads of the bot's own buttons, with catalog ids.
+    app.ctx.catalog = (
+        CatalogStore(config.catalog_dir, config.municipality_file) if "api" in features else None
     )
     app.ctx.http = None
 

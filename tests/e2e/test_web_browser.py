@@ -3,7 +3,9 @@ servers: action server, Rasa and the web app, on free ports (`web_bot` in confte
 
 Keyboard-only conversation, axe-core (WCAG 2.1 A/AA) at 1280 and 360 px, XSS from the
 citizen and from the catalog, reload, "Radera min chatt" in the database, the bot down,
-200 % text and reduced motion. `make browser npm` installs Chromium and axe-core.
+200 % text and reduced motion; and with the API misbehaving (Playwright's `page.route`):
+an API that never answers, /api/texts failing, a 200 with no messages.
+`make browser npm` installs Chromium and axe-core.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ CHROMIUM_ARGS = [
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TITLE = "Fråga om kommunens service"
-SENDER_KEY = "skelleftea-chat.sender"
+TOKEN_KEY = "skelleftea-chat.token"
 KUNDTJANST_PHONE = "0910-73 50 00"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -103,7 +105,9 @@ def active(page, expression: str = "e.textContent.trim()"):
 
 
 def sender_of(page) -> str | None:
-    return page.evaluate(f"sessionStorage.getItem('{SENDER_KEY}')")
+    """The conversation's sender id: the first part of the token the server signed."""
+    token = page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')")
+    return token.split(".")[0] if token else None
 
 
 def rows(stack, table: str, sender: str) -> list[tuple]:
@@ -367,3 +371,111 @@ def test_motion_follows_the_citizens_setting(web_bot, new_page):
             page.locator(".skw-panel").evaluate("p => getComputedStyle(p).animationName")
             == animation
         )
+
+
+# ------------------------------------------------------------------ the API misbehaving
+
+
+@pytest.fixture(scope="module")
+def web_only(tmp_path_factory):
+    """Only the web app, pointed at a Rasa port where nothing listens; the tests answer
+    for the API with page.route where they need an answer."""
+    from bench.harness import sqlite_stack
+
+    stack = sqlite_stack(Path("unused"), tmp_path_factory.mktemp("web-only"))
+    stack.start_web()
+    yield stack
+    stack.stop()
+
+
+def with_timeout(page, seconds: float) -> None:
+    """/api/texts as the server sends it, with the widget's timeout set to `seconds`."""
+
+    def texts(route):
+        response = route.fetch()
+        body = response.json()
+        body["limits"]["timeout_seconds"] = seconds
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/texts", texts)
+
+
+def fault_text(page) -> str:
+    page.wait_for_selector(".skw-msg--system")
+    return page.locator(".skw-msg--system").last.inner_text()
+
+
+def test_an_api_that_never_answers_gives_the_fault_message_and_the_chat_goes_on(web_only, new_page):
+    """Issue 14, finding 6: the typing indicator stayed for good and every further
+    message was dropped without a word."""
+    page = new_page()
+    with_timeout(page, 1)
+    unanswered = []
+    page.route("**/api/chat", lambda route: unanswered.append(route))  # never answered
+    load(page, web_only.web_url)
+    open_widget(page)
+    page.fill("#skw-input", "hur lång tid tar bygglov?")
+    page.press("#skw-input", "Enter")
+    assert KUNDTJANST_PHONE in fault_text(page)
+    assert len(unanswered) == 1
+    assert page.locator(".skw-typing").is_hidden()
+    assert page.locator(".skw-msg--user").count() == 1
+
+    page.unroute("**/api/chat")
+    page.route(
+        "**/api/chat",
+        lambda route: route.fulfill(
+            json={"token": None, "turn": None, "messages": [{"text": "Svar nummer två"}]}
+        ),
+    )
+    page.fill("#skw-input", "och nu?")
+    page.press("#skw-input", "Enter")
+    page.wait_for_selector("text=Svar nummer två")
+    assert page.locator(".skw-msg--user").count() == 2
+    assert page.locator(".skw-typing").is_hidden()
+
+
+def test_a_failing_texts_request_still_gives_the_chat_button_and_the_fault_message(
+    web_only, new_page
+):
+    page = new_page(csp=True)
+    page.route(
+        "**/api/texts",
+        lambda route: route.fulfill(status=500, json={"error": "internal", "message": "x"}),
+    )
+    page.goto(web_only.web_url + "/")
+    page.wait_for_selector(".skw-root[data-ready=fault]", state="attached")
+    page.get_by_role("button", name=TITLE).click()
+    dialog = page.get_by_role("dialog", name=TITLE)
+    assert dialog.is_visible()
+    assert active(page, "e.classList.contains('skw-close')")
+    assert KUNDTJANST_PHONE in dialog.inner_text()
+    assert "kan inte svara just nu" in dialog.inner_text()
+    page.keyboard.press("Escape")
+    assert dialog.is_hidden()
+    assert active(page, "e.classList.contains('skw-launcher')")
+
+
+def test_the_fault_panel_has_no_wcag_violations(web_only, new_page):
+    page = new_page()
+    page.route("**/api/texts", lambda route: route.fulfill(status=500, body=""))
+    page.goto(web_only.web_url + "/")
+    page.wait_for_selector(".skw-root[data-ready=fault]", state="attached")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name=TITLE).click()
+    assert page.get_by_role("dialog", name=TITLE).is_visible()
+    assert axe_violations(page) == []
+
+
+def test_an_answer_with_no_messages_gives_the_fault_message(web_only, new_page):
+    page = new_page()
+    page.route(
+        "**/api/chat",
+        lambda route: route.fulfill(json={"token": None, "turn": 1, "messages": []}),
+    )
+    load(page, web_only.web_url)
+    open_widget(page)
+    page.fill("#skw-input", "hur lång tid tar bygglov?")
+    page.press("#skw-input", "Enter")
+    assert KUNDTJANST_PHONE in fault_text(page)
+    assert page.locator(".skw-feedback").count() == 0  # no thumbs for an answer not shown

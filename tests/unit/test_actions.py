@@ -110,6 +110,50 @@ def test_unknown_service_promises_nothing_and_points_to_kundtjanst(domain):
     assert slot_events(events)["service"] is None
 
 
+PAYLOAD_FORMULA = '=HYPERLINK("https://evil.example/","Klicka")'
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [
+        [service_entity(PAYLOAD_FORMULA, "unknown_service")],
+        [service_entity("https://evil.example/ ring 0701234567", "unknown_service")],
+        [service_entity(PAYLOAD_FORMULA), service_entity(PAYLOAD_FORMULA, "unknown_service")],
+    ],
+    ids=["formula", "link and phone", "both entities"],
+)
+def test_payload_text_that_the_catalog_does_not_know_is_never_repeated(domain, entities):
+    """Issue 14, finding 3: `/ask_promises{"unknown_service": ...}` made the bot repeat the
+    attacker's text as an "unknown service" (and the widget linked it)."""
+    message = "/ask_promises" + str(entities)
+    events, messages, text = answer(domain, "ask_promises", entities, text=message)
+    assert "utter_unknown_service" not in [m["response"] for m in messages]
+    assert "evil.example" not in text and "HYPERLINK" not in text and "0701234567" not in text
+    assert slot_events(events)["service"] is None
+
+
+def test_an_unknown_service_is_repeated_in_the_catalogs_own_spelling(domain):
+    _, messages, text = answer(
+        domain, "ask_promises", [service_entity("SIMHALLEN", "unknown_service")]
+    )
+    assert [m["response"] for m in messages] == ["utter_unknown_service"]
+    assert "simhallen" in text and "SIMHALLEN" not in text
+
+
+def test_a_service_entity_may_be_the_services_name_or_a_synonym(domain, catalog):
+    name = catalog.declarations["bygglov"].name
+    events, _, _ = answer(domain, "ask_promises", [service_entity(name.upper())])
+    assert slot_events(events)["service"] == "bygglov"
+
+
+def test_a_remembered_service_not_in_the_catalog_is_forgotten(domain):
+    _, messages, text = answer(
+        domain, "ask_not_kept", slots={"service": PAYLOAD_FORMULA}, text="och om ni inte gör det?"
+    )
+    assert "HYPERLINK" not in text
+    assert messages[0]["response"] == "utter_ask_which_service"
+
+
 def test_a_service_id_not_in_the_catalog_is_ignored(domain):
     _, messages, _ = answer(domain, "ask_promises", [service_entity("finns_inte")])
     assert messages[0]["response"] == "utter_ask_which_service"

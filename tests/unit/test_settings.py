@@ -141,3 +141,28 @@ def test_a_bad_port_stops_the_launcher_with_a_one_line_error(monkeypatch, capsys
     assert cli.main(["shell"]) == 2
     error = capsys.readouterr().err.strip()
     assert error == "Configuration error: ACTION_PORT='http': expected a whole number"
+
+
+def test_a_secret_from_the_environment_is_used_as_it_is(tmp_path):
+    value = "s" * 40
+    assert settings.secret({"SECRET": value}, "SECRET", tmp_path / "secret") == value
+    assert not (tmp_path / "secret").exists()
+    with pytest.raises(SettingsError, match="SECRET: must be at least 32"):
+        settings.secret({"SECRET": "short"}, "SECRET", tmp_path / "secret")
+
+
+def test_a_missing_secret_is_made_once_private_and_kept(tmp_path):
+    path = tmp_path / "var" / "secret"
+    first = settings.secret({}, "SECRET", path)
+    assert len(first) >= 32 and path.stat().st_mode & 0o777 == 0o600
+    assert settings.secret({}, "SECRET", path) == first  # the next start reads it back
+    assert [p.name for p in path.parent.iterdir()] == ["secret"]  # no temporary left
+    other = settings.secret({}, "SECRET", tmp_path / "elsewhere")
+    assert other != first
+
+
+def test_a_secret_file_too_short_is_an_error_naming_it(tmp_path):
+    path = tmp_path / "secret"
+    path.write_text("abc\n")
+    with pytest.raises(SettingsError, match="secret"):
+        settings.secret({}, "SECRET", path)

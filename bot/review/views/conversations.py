@@ -3,7 +3,6 @@ reviewed mark, and the list as CSV for admins (audited)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import Any
@@ -18,7 +17,7 @@ from bot.review.reviews import AnnotationError
 from bot.review.security import staff
 from bot.review.views import Route, form_value, page_number, review_of, see_other
 from bot.review.views.rendering import (
-    csv_safe,
+    FormulaSafeWriter,
     list_json,
     transcript_json,
     transcript_url,
@@ -192,7 +191,7 @@ def _csv(engine: Engine, filters: Filters, messages: bool) -> tuple[str, int]:
     """The filtered conversations as CSV: one row per conversation, or per message."""
     senders = queries.matching_senders(engine, filters, limit=MAX_CSV_CONVERSATIONS)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = FormulaSafeWriter(out)
     if messages:
         writer.writerow(
             ["sender_id", "event_id", "tid", "roll", "text", "intent", "konfidens", "tjanster"]
@@ -204,7 +203,7 @@ def _csv(engine: Engine, filters: Filters, messages: bool) -> tuple[str, int]:
                     message["event_id"],
                     when(message["timestamp"]),
                     message["role"],
-                    csv_safe(message["text"]),
+                    message["text"],
                     message["intent"],
                     "" if message["confidence"] is None else f"{message['confidence']:.3f}",
                     message["services"],
@@ -237,7 +236,7 @@ def _csv(engine: Engine, filters: Filters, messages: bool) -> tuple[str, int]:
                         when(row.started),
                         when(row.last),
                         row.user_messages,
-                        csv_safe(row.first_text),
+                        row.first_text,
                         " ".join(row.intents),
                         " ".join(row.services),
                         "" if row.lowest_confidence is None else f"{row.lowest_confidence:.3f}",

@@ -3,9 +3,11 @@ the JSON shapes of the `/granska/api/` routes, and text made safe for a spreadsh
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote, urlencode
 
 import jinja2
@@ -171,6 +173,22 @@ def dashboard_json(board: stats.Dashboard) -> dict[str, Any]:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_safe(text: str) -> str:
-    """Citizens' text opened in a spreadsheet must not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text opened in a spreadsheet must not run as a formula: a leading `'` shows it as
+    text. Any cell may hold what a citizen sent (entity values, ids, messages)."""
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+class FormulaSafeWriter:
+    """csv.writer that neutralises every text cell of every row, so that no column, now
+    or added later, can carry a live formula into the spreadsheet."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([csv_safe(cell) if isinstance(cell, str) else cell for cell in row])

@@ -9,29 +9,35 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sanic.request import Request
 
 from bot.store.feedback import RATINGS
+from bot.web.api.tokens import ConversationTokens
 from bot.web.errors import ApiError
 
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Where the reading and deleting routes take the conversation token: a header, never the
+# URL, so it stays out of proxy and access logs.
+TOKEN_HEADER = "X-Conversation-Token"
 # C0/C1 control characters other than tab and newlines: never meaningful in a question,
 # and PostgreSQL cannot store NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def new_sender() -> str:
-    return uuid.uuid4().hex
+def token_sender(tokens: ConversationTokens, token: Any) -> str:
+    """The conversation a token opens; 401 without one, 403 for one we did not sign."""
+    if token is None or token == "":
+        raise ApiError("missing_token", 401)
+    sender = tokens.sender_of(token)
+    if sender is None:
+        raise ApiError("invalid_token", 403)
+    return sender
 
 
-def valid_sender(value: Any) -> str:
-    if not isinstance(value, str) or not SENDER_PATTERN.match(value):
-        raise ApiError("invalid_sender", 400)
-    return value
+def header_sender(request: Request, tokens: ConversationTokens) -> str:
+    return token_sender(tokens, request.headers.get(TOKEN_HEADER))
 
 
 def json_object(request: Request) -> dict[str, Any]:
@@ -62,14 +68,16 @@ def _clean_text(value: str) -> str:
 
 @dataclass(frozen=True)
 class ChatRequest:
-    sender: str
+    token: str | None  # None: a new conversation
     message: str
-    new_conversation: bool
 
     @classmethod
     def parse(cls, body: dict[str, Any], max_chars: int) -> ChatRequest:
-        raw_sender = body.get("sender")
-        sender = new_sender() if raw_sender is None else valid_sender(raw_sender)
+        if "sender" in body:  # ids are made by the server only
+            raise ApiError("sender_not_accepted", 400)
+        token = body.get("token")
+        if token is not None and not isinstance(token, str):
+            raise ApiError("invalid_token", 403)
         message = body.get("message")
         if not isinstance(message, str):
             raise ApiError("invalid_request", 400)
@@ -78,7 +86,7 @@ class ChatRequest:
             raise ApiError("empty_message", 422)
         if len(message) > max_chars:
             raise ApiError("message_too_long", 422)
-        return cls(sender=sender, message=message, new_conversation=raw_sender is None)
+        return cls(token=token or None, message=message)
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,11 @@ class FeedbackRequest:
     rating: str
 
     @classmethod
-    def parse(cls, body: dict[str, Any]) -> FeedbackRequest:
-        sender = valid_sender(body.get("sender"))
+    def parse(
+        cls, body: dict[str, Any], request: Request, tokens: ConversationTokens
+    ) -> FeedbackRequest:
+        """The token in the JSON body, or else in the header."""
+        sender = token_sender(tokens, body.get("token") or request.headers.get(TOKEN_HEADER))
         turn = body.get("turn")
         rating = body.get("rating")
         if isinstance(turn, bool) or not isinstance(turn, int) or not 1 <= turn <= 100_000:

@@ -1,16 +1,28 @@
 """The JSON API the widget talks to (mounted under /api).
 
-| route                               | does                                              |
-|-------------------------------------|---------------------------------------------------|
-| GET    /api/health                  | 200 when the web app runs (Rasa not checked)      |
-| GET    /api/texts                   | the widget's Swedish UI text and limits           |
-| POST   /api/chat                    | {sender?, message} -> {sender, turn, messages}    |
-| GET    /api/conversation/<sender>   | the transcript and ratings, to restore the widget |
-| DELETE /api/conversation/<sender>   | deletes the conversation and its ratings          |
-| POST   /api/feedback                | {sender, turn, rating: up/down} -> 201            |
+| route                   | does                                                      |
+|-------------------------|-----------------------------------------------------------|
+| GET    /api/health      | 200 when the web app runs (Rasa not checked)              |
+| GET    /api/texts       | the widget's Swedish UI text and limits                   |
+| POST   /api/chat        | {token?, message} -> {token, sender, turn, messages}      |
+| GET    /api/conversation| the transcript and ratings, to restore the widget (token) |
+| DELETE /api/conversation| deletes the conversation and its ratings (token)          |
+| POST   /api/feedback    | {token, turn, rating: up/down} -> 201                     |
+| *      /api/conversation/<anything> | 410: the id no longer goes in the URL         |
 
-A conversation is known only by its sender id (random, 32 hex characters when we make
-it); there are no accounts. Database work runs in worker threads, off the event loop.
+A conversation is a sender id that this app makes (32 random hex characters) and a
+token signed with the app's secret that is its only key (bot/web/api/tokens.py); there
+are no accounts. Without a token, /api/chat starts a new conversation; a made-up token
+is refused (403), and so is a client's own `sender` (400). The reading and deleting
+routes take the token in the `X-Conversation-Token` header (never in the URL, which
+proxies log), feedback in the JSON body or that header.
+
+Limits per client address (behind a proxy set SANIC_PROXIES_COUNT so that is the
+citizen's address, not the proxy's): every message, new conversations, and reads,
+deletions and ratings, each in its own sliding window; plus messages per conversation.
+A message that starts with `/` (Rasa's intent syntax) is only passed on when it is a
+payload of the bot's own buttons (bot/core/payloads.py). Database work runs in worker
+threads, off the event loop.
 """
 
 from __future__ import annotations
@@ -24,14 +36,40 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core.payloads import button_payload, is_payload
+from bot.core.texts import load_texts
 from bot.store import conversations, feedback
-from bot.web.api.models import ChatRequest, FeedbackRequest, json_object, valid_sender
+from bot.web.api.models import ChatRequest, FeedbackRequest, header_sender, json_object
 from bot.web.api.rasa import RasaUnavailable, send_message
+from bot.web.api.rate_limit import RateLimiter
 from bot.web.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
 Route = tuple[str, str, Callable[..., Awaitable[HTTPResponse]]]  # method, path, handler
+
+
+def _address(request: Request) -> str:
+    # Behind a reverse proxy, set SANIC_PROXIES_COUNT so this is the citizen's address.
+    return request.remote_addr or request.ip
+
+
+def _count(limiter: RateLimiter, key: str, what: str) -> None:
+    retry_after = limiter.retry_after(key)
+    if retry_after is not None:
+        logger.info("%s rate limited for %d s", what, retry_after)
+        raise ApiError("rate_limited", 429, retry_after=retry_after)
+
+
+def _checked_message(request: Request, message: str) -> str:
+    """The message as Rasa gets it: words as written, or a button's payload re-spelt."""
+    if not is_payload(message):
+        return message
+    ctx = request.app.ctx
+    payload = button_payload(message, ctx.catalog.get(), load_texts().intent_labels)
+    if payload is None:
+        raise ApiError("command_not_allowed", 422)
+    return payload
 
 
 async def health(request: Request) -> HTTPResponse:
@@ -43,7 +81,10 @@ async def texts(request: Request) -> HTTPResponse:
     return json(
         {
             "texts": ctx.texts.widget,
-            "limits": {"max_message_chars": ctx.config.max_message_chars},
+            "limits": {
+                "max_message_chars": ctx.config.max_message_chars,
+                "timeout_seconds": ctx.config.widget_timeout_seconds,
+            },
         },
         headers={"Cache-Control": "public, max-age=300"},
     )
@@ -52,40 +93,49 @@ async def texts(request: Request) -> HTTPResponse:
 async def chat(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     incoming = ChatRequest.parse(json_object(request), ctx.config.max_message_chars)
-    retry_after = ctx.limiter.retry_after(incoming.sender)
-    if retry_after is None and incoming.new_conversation:
-        # Behind a reverse proxy, set SANIC_PROXIES_COUNT so this is the citizen's address.
-        retry_after = ctx.new_conversations.retry_after(request.remote_addr or request.ip)
-    if retry_after is not None:
-        logger.info("sender=%s rate limited for %d s", incoming.sender, retry_after)
-        raise ApiError("rate_limited", 429, retry_after=retry_after)
+    address = _address(request)
+    _count(ctx.address_messages, address, "address (messages)")
+    if incoming.token is None:
+        _count(ctx.new_conversations, address, "address (new conversations)")
+        conversation = ctx.tokens.new_conversation()
+        sender, token = conversation.sender, conversation.token
+    else:
+        sender = ctx.tokens.sender_of(incoming.token)
+        if sender is None:
+            raise ApiError("invalid_token", 403)
+        token = incoming.token
+    _count(ctx.limiter, sender, f"sender={sender}")
+    message = _checked_message(request, incoming.message)
     try:
         messages = await send_message(
-            ctx.http,
-            ctx.config.rasa_url,
-            incoming.sender,
-            incoming.message,
-            ctx.config.rasa_timeout_seconds,
+            ctx.http, ctx.config.rasa_url, sender, message, ctx.config.rasa_timeout_seconds
         )
     except RasaUnavailable as exc:
-        logger.error("sender=%s no answer: %s", incoming.sender, exc)
+        logger.error("sender=%s no answer: %s", sender, exc)
         raise ApiError("unavailable", 503) from exc
     try:
         turn: int | None = (
             await asyncio.to_thread(
-                conversations.user_message_count, ctx.config.tracker_db_url, incoming.sender
+                conversations.user_message_count, ctx.config.tracker_db_url, sender
             )
             or None
         )
     except SQLAlchemyError as exc:  # the answer still goes out, without thumbs
-        logger.error("sender=%s tracker store not readable: %s", incoming.sender, exc)
+        logger.error("sender=%s tracker store not readable: %s", sender, exc)
         turn = None
-    logger.info("sender=%s turn=%s answered with %d messages", incoming.sender, turn, len(messages))
-    return json({"sender": incoming.sender, "turn": turn, "messages": messages})
+    logger.info("sender=%s turn=%s answered with %d messages", sender, turn, len(messages))
+    return json({"token": token, "sender": sender, "turn": turn, "messages": messages})
 
 
-async def conversation(request: Request, sender: str) -> HTTPResponse:
-    sender = valid_sender(sender)
+def _reader(request: Request) -> str:
+    """The conversation of the request's token, counted against the address's reads."""
+    ctx = request.app.ctx
+    _count(ctx.address_reads, _address(request), "address (reads)")
+    return header_sender(request, ctx.tokens)
+
+
+async def conversation(request: Request) -> HTTPResponse:
+    sender = _reader(request)
     db_url = request.app.ctx.config.tracker_db_url
     lines = await asyncio.to_thread(conversations.transcript, db_url, sender)
     rated = await asyncio.to_thread(feedback.ratings, db_url, sender)
@@ -98,8 +148,8 @@ async def conversation(request: Request, sender: str) -> HTTPResponse:
     )
 
 
-async def delete_conversation(request: Request, sender: str) -> HTTPResponse:
-    sender = valid_sender(sender)
+async def delete_conversation(request: Request) -> HTTPResponse:
+    sender = _reader(request)
     db_url = request.app.ctx.config.tracker_db_url
     deleted = await asyncio.to_thread(conversations.delete_conversation, db_url, sender)
     logger.info("sender=%s deleted on request", sender)
@@ -109,23 +159,32 @@ async def delete_conversation(request: Request, sender: str) -> HTTPResponse:
 
 
 async def rate(request: Request) -> HTTPResponse:
-    rating = FeedbackRequest.parse(json_object(request))
-    db_url = request.app.ctx.config.tracker_db_url
+    ctx = request.app.ctx
+    _count(ctx.address_reads, _address(request), "address (ratings)")
+    rating = FeedbackRequest.parse(json_object(request), request, ctx.tokens)
+    db_url = ctx.config.tracker_db_url
     rated = await asyncio.to_thread(conversations.answer, db_url, rating.sender, rating.turn)
     if rated is None:
         raise ApiError("unknown_answer", 404)
     await asyncio.to_thread(feedback.save_rating, db_url, rating.sender, rated, rating.rating)
     logger.info("sender=%s turn=%d rated %s", rating.sender, rating.turn, rating.rating)
-    return json({"sender": rating.sender, "turn": rating.turn, "rating": rating.rating}, status=201)
+    return json({"turn": rating.turn, "rating": rating.rating}, status=201)
+
+
+async def moved(request: Request, old: str) -> HTTPResponse:
+    """The old routes with the conversation id in the path: gone, so no id is logged."""
+    raise ApiError("gone", 410)
 
 
 ROUTES: list[Route] = [
     ("GET", "/health", health),
     ("GET", "/texts", texts),
     ("POST", "/chat", chat),
-    ("GET", "/conversation/<sender:str>", conversation),
-    ("DELETE", "/conversation/<sender:str>", delete_conversation),
+    ("GET", "/conversation", conversation),
+    ("DELETE", "/conversation", delete_conversation),
     ("POST", "/feedback", rate),
+    ("GET", "/conversation/<old:path>", moved),
+    ("DELETE", "/conversation/<old:path>", moved),
 ]
 
 

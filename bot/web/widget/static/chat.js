@@ -2,13 +2,17 @@
  * Skelleftea kommun chat widget.
  *
  * Embed with one tag (the script brings its own style and markup):
- *   <script src="https://CHAT-HOST/widget/chat.js" defer data-title="Fraga om kommunens service"></script>
+ *   <script src="https://CHAT-HOST/widget/chat.js" defer data-title="Fraga om kommunens service"
+ *     data-fallback-texts='{"launcher": ..., "title": ..., "close": ..., "unavailable": ...}'></script>
  *
  * The browser talks only to the app that served this file (/api/...). All text from the
  * bot or the citizen is inserted with textContent; links in bot text are built as <a>
  * elements with DOM APIs, http(s) only. UI text comes from GET /api/texts
- * (data/web_texts.yml). The conversation id lives in sessionStorage, and the
- * conversation is restored from the server after a reload.
+ * (data/web_texts.yml); when that fails, the few texts in the tag's data-fallback-texts
+ * (rendered from the same file) still give the chat button and the fault message with
+ * Kundtjänst's number. The conversation's token (made and signed by the server) lives in
+ * sessionStorage, and the conversation is restored from the server after a reload. No
+ * request waits longer than the timeout of /api/texts' limits: then the fault message.
  */
 (function () {
   "use strict";
@@ -18,7 +22,10 @@
   window.__skelleftea_chat_loaded = true;
 
   var ORIGIN = new URL(script.src, document.baseURI).origin;
-  var KEY_SENDER = "skelleftea-chat.sender";
+  var KEY_TOKEN = "skelleftea-chat.token";
+  var OLD_KEY_SENDER = "skelleftea-chat.sender";  // before tokens: forgotten at start
+  var TOKEN_HEADER = "X-Conversation-Token";
+  var FORGET_ERRORS = ["invalid_token", "missing_token", "sender_not_accepted"];
   var KEY_OPEN = "skelleftea-chat.open";
   var URL_PATTERN = /https?:\/\/[^\s<>"'`]+/g;
   var SVG_NS = "http://www.w3.org/2000/svg";
@@ -31,7 +38,8 @@
 
   var T = null;             // UI texts from /api/texts
   var maxChars = 1000;
-  var sender = store("get", KEY_SENDER);
+  var timeoutMs = 15000;    // until /api/texts says otherwise (limits.timeout_seconds)
+  var token = store("get", KEY_TOKEN);
   var busy = false;
   var ui = {};
 
@@ -108,16 +116,35 @@
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function api(method, path, body) {
+  // Resolves with {ok, status, data}; rejects when the network fails or nothing (headers
+  // and body) has come within timeoutMs, so no caller ever waits for good.
+  function api(method, path, body, withToken) {
     var options = { method: method, headers: { "Accept": "application/json" }, credentials: "omit" };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    return fetch(ORIGIN + "/api" + path, options).then(function (response) {
+    if (withToken && token) { options.headers[TOKEN_HEADER] = token; }
+    var controller = window.AbortController ? new AbortController() : null;
+    if (controller) { options.signal = controller.signal; }
+    var timer = null;
+    var timeout = new Promise(function (resolve, reject) {
+      timer = window.setTimeout(function () {
+        if (controller) { controller.abort(); }
+        reject(new Error("no answer within " + timeoutMs + " ms"));
+      }, timeoutMs);
+    });
+    var request = fetch(ORIGIN + "/api" + path, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { ok: response.ok, status: response.status, data: data || {} };
       });
+    });
+    return Promise.race([request, timeout]).then(function (result) {
+      window.clearTimeout(timer);
+      return result;
+    }, function (error) {
+      window.clearTimeout(timer);
+      throw error;
     });
   }
 
@@ -371,7 +398,7 @@
         "aria-pressed": rating === value ? "true" : "false"
       }, [icon(value)]);
       button.addEventListener("click", function () {
-        api("POST", "/feedback", { sender: sender, turn: turn, rating: value }).then(function (result) {
+        api("POST", "/feedback", { token: token, turn: turn, rating: value }).then(function (result) {
           if (!result.ok) { thanks.textContent = T.feedback_failed; return; }
           buttons.up.setAttribute("aria-pressed", value === "up" ? "true" : "false");
           buttons.down.setAttribute("aria-pressed", value === "down" ? "true" : "false");
@@ -388,15 +415,19 @@
   }
 
   // One answer of the bot: its messages, the latest quick replies, then thumbs.
+  // Returns how many messages it could show.
   function addAnswer(messages, turn, rating, showReplies) {
     var replies = null;
+    var shown = 0;
     messages.forEach(function (message) {
-      if (typeof message.text === "string" && message.text) { addBotText(message.text); }
-      if (message.custom && message.custom.type === "promise_card") { addCard(message.custom); }
+      if (!message) { return; }
+      if (typeof message.text === "string" && message.text) { addBotText(message.text); shown++; }
+      if (message.custom && message.custom.type === "promise_card") { addCard(message.custom); shown++; }
       if (Array.isArray(message.buttons) && message.buttons.length) { replies = message.buttons; }
     });
-    if (replies && showReplies) { addReplies(replies); }
-    if (turn) { addFeedback(turn, rating); }
+    if (replies && showReplies) { addReplies(replies); shown++; }
+    if (shown && turn) { addFeedback(turn, rating); }
+    return shown;
   }
 
   // ---------------------------------------------------------------- talking to the API
@@ -410,18 +441,21 @@
     ui.input.focus();
     setBusy(true);
     var body = { message: message };
-    if (sender) { body.sender = sender; }
+    if (token) { body.token = token; }
     api("POST", "/chat", body).then(function (result) {
       setBusy(false);
       if (result.ok) {
-        sender = result.data.sender;
-        store("set", KEY_SENDER, sender);
-        addAnswer(result.data.messages || [], result.data.turn, null, true);
+        if (typeof result.data.token === "string") {
+          token = result.data.token;
+          store("set", KEY_TOKEN, token);
+        }
+        var messages = Array.isArray(result.data.messages) ? result.data.messages : [];
+        if (!addAnswer(messages, result.data.turn, null, true)) { addNote(T.unavailable, true); }
       } else if (result.status >= 400 && result.status < 500 && result.status !== 429) {
         // Not sent: take the bubble back and let the citizen correct the text.
         bubble.parentNode.removeChild(bubble);
         if (typed) { ui.input.value = message; updateCount(); }
-        if (result.data.error === "invalid_sender") { forgetConversation(); }
+        if (FORGET_ERRORS.indexOf(result.data.error) >= 0) { forgetConversation(); }
         showInputError(result.data.message || T.unavailable);
         ui.input.focus();
       } else {
@@ -435,10 +469,10 @@
   }
 
   function restore() {
-    if (!sender) { return Promise.resolve(); }
-    return api("GET", "/conversation/" + encodeURIComponent(sender)).then(function (result) {
+    if (!token) { return Promise.resolve(); }
+    return api("GET", "/conversation", undefined, true).then(function (result) {
       if (!result.ok) {
-        if (result.status === 400) { forgetConversation(); }
+        if (FORGET_ERRORS.indexOf(result.data.error) >= 0) { forgetConversation(); }
         return;
       }
       var messages = result.data.messages || [];
@@ -460,12 +494,12 @@
         group.push(m);
       });
       flush(true);
-    }, function () { /* offline: start with an empty log */ });
+    }, function () { /* offline or no answer in time: start with an empty log */ });
   }
 
   function forgetConversation() {
-    sender = null;
-    store("remove", KEY_SENDER);
+    token = null;
+    store("remove", KEY_TOKEN);
   }
 
   function askDelete() {
@@ -486,8 +520,8 @@
       addNote(T.deleted, false);
       ui.input.focus();
     };
-    if (!sender) { done(); return; }
-    api("DELETE", "/conversation/" + encodeURIComponent(sender)).then(function (result) {
+    if (!token) { done(); return; }
+    api("DELETE", "/conversation", undefined, true).then(function (result) {
       if (result.ok) { done(); return; }
       ui.confirm.hidden = true;
       addNote(T.delete_failed, true);
@@ -502,8 +536,10 @@
   // ---------------------------------------------------------------- start
 
   // The style sheet is ours, from the same origin as this script (no CDN).
+  var styleLoaded = null;
   function loadStyle() {
-    return new Promise(function (resolve) {
+    if (styleLoaded) { return styleLoaded; }
+    styleLoaded = new Promise(function (resolve) {
       var css = document.createElement("link");
       css.rel = "stylesheet";
       css.href = ORIGIN + "/widget/chat.css";
@@ -511,14 +547,66 @@
       css.onerror = resolve;
       document.head.appendChild(css);
     });
+    return styleLoaded;
+  }
+
+  // /api/texts failed: the chat button still appears, and opens the fault message with
+  // Kundtjänst's number, from the texts in the script tag (data-fallback-texts).
+  function buildFault(fallback) {
+    var title = script.getAttribute("data-title");
+    T = { close: fallback.close || "", typing: "" };
+    ui.root = el("div", { className: "skw-root", lang: "sv" });
+    ui.launcher = el("button", {
+      type: "button", className: "skw-launcher", "aria-expanded": "false",
+      "aria-controls": "skw-panel"
+    }, [icon("chat"), el("span", { text: title || fallback.launcher })]);
+    ui.close = el("button", {
+      type: "button", className: "skw-header-button skw-close", "aria-label": fallback.close
+    }, [icon("close")]);
+    ui.log = el("div", { className: "skw-log", role: "log", "aria-live": "polite" }, [
+      el("p", { className: "skw-msg skw-msg--system", text: fallback.unavailable })
+    ]);
+    ui.scroll = el("div", { className: "skw-scroll" }, [ui.log]);
+    ui.input = ui.close;  // the only thing to focus in the panel
+    ui.panel = el("div", {
+      id: "skw-panel", className: "skw-panel", role: "dialog", "aria-modal": "false",
+      "aria-labelledby": "skw-title", hidden: true
+    }, [
+      el("div", { className: "skw-header" }, [
+        el("div", { className: "skw-heading" }, [
+          el("h2", { id: "skw-title", className: "skw-title", text: title || fallback.title })
+        ]),
+        ui.close
+      ]),
+      ui.scroll
+    ]);
+    ui.root.appendChild(ui.launcher);
+    ui.root.appendChild(ui.panel);
+    document.body.appendChild(ui.root);
+    ui.launcher.addEventListener("click", open);
+    ui.close.addEventListener("click", close);
+    ui.panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); close(); }
+    });
+    ui.root.setAttribute("data-ready", "fault");
+  }
+
+  function fallbackTexts() {
+    try {
+      var texts = JSON.parse(script.getAttribute("data-fallback-texts") || "null");
+      return texts && typeof texts.unavailable === "string" ? texts : null;
+    } catch (e) { return null; }
   }
 
   function start() {
+    store("remove", OLD_KEY_SENDER);
     Promise.all([api("GET", "/texts"), loadStyle()]).then(function (results) {
       var result = results[0];
       if (!result.ok || !result.data.texts) { throw new Error("texts " + result.status); }
       T = result.data.texts;
-      maxChars = (result.data.limits && result.data.limits.max_message_chars) || maxChars;
+      var limits = result.data.limits || {};
+      maxChars = limits.max_message_chars || maxChars;
+      if (limits.timeout_seconds > 0) { timeoutMs = limits.timeout_seconds * 1000; }
       var title = script.getAttribute("data-title");
       build(title || T.launcher, title || T.title);
       return restore().then(function () {
@@ -526,7 +614,11 @@
         ui.root.setAttribute("data-ready", "true");
       });
     }).catch(function (error) {
-      if (window.console) { window.console.error("Chat widget not started:", error); }
+      if (window.console) { window.console.warn("Chat widget without its texts:", error); }
+      var fallback = fallbackTexts();
+      if (fallback && !ui.root) {
+        loadStyle().then(function () { buildFault(fallback); });
+      }
     });
   }
 
