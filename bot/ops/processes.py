@@ -2,9 +2,11 @@
 
 Every server is started in a session of its own (so Ctrl-C in the terminal reaches only
 the launcher, which then stops them in order), and with a parent-death signal on Linux:
-`prctl(PR_SET_PDEATHSIG, SIGTERM)` set in the child between fork and exec. If the
-launcher dies in any way (SIGKILL, the OOM killer, a crash), the kernel sends every
-server SIGTERM; Sanic closes its port and exits, nginx's master stops its workers.
+`prctl(PR_SET_PDEATHSIG, …)` set in the child between fork and exec. If the launcher
+dies in any way (SIGKILL, the OOM killer, a crash), the kernel signals every server at
+once: the Python servers get SIGKILL (a launcher that died hard cannot stop them in
+order, and a graceful Rasa exit took over 6 s on a busy 2-core machine), nginx's master
+SIGTERM (it stops its workers, which would otherwise keep the ports).
 
 The signal is tied to the *thread* that forked the child: spawn from the main thread
 (`bot run` does; a thread that exits early would take its children with it). A child
@@ -37,7 +39,7 @@ def _prctl() -> Callable[..., int] | None:
 _PRCTL = _prctl()  # looked up once, before any fork
 
 
-def die_with_parent(signum: int = signal.SIGTERM) -> Callable[[], None] | None:
+def die_with_parent(signum: int = signal.SIGKILL) -> Callable[[], None] | None:
     """A `preexec_fn` for subprocess.Popen that makes the child receive `signum` when the
     process starting it dies; None where the platform has no parent-death signal."""
     if _PRCTL is None:
