@@ -4,7 +4,8 @@ one of them is absent.
 
 - "running" means answering: a client hammers the balancer while `bot run` starts; from
   the "running" line on, none of its messages gets an error.
-- SIGTERM with turns in flight: every one of them is answered and stored, then the bot stops.
+- SIGTERM (twice) with turns in flight: every one of them is answered and stored, then
+  the bot stops in order and frees its ports.
 - `bot run` killed with SIGKILL: every process of the stack dies and every port is free.
 - One replica and one action server restarted under load: no message lost, no error
   (the stored conversations checked turn by turn, bench/turn_order.py).
@@ -307,6 +308,8 @@ def test_running_means_answering_and_sigterm_finishes_the_turns_in_flight(
             while not refuses(launcher.web_port):  # the stop has begun
                 assert launcher.process.poll() is None
                 time.sleep(0.05)
+            # An impatient second signal does not cut the graceful stop short.
+            launcher.process.send_signal(signal.SIGTERM)
             held.open.set()
             for thread in threads:
                 thread.join()
