@@ -164,6 +164,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _ready(args: argparse.Namespace) -> int:
     """Exit 0 when each server named answers a real request (bot/ops/readiness.py)."""
+    if not (args.rasa or args.actions or args.web):
+        print("Name at least one server: --rasa, --actions or --web URL.", file=sys.stderr)
+        return 2
     check = ReadinessCheck(
         rasa_url=args.rasa,
         action_url=args.actions,
