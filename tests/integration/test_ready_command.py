@@ -4,20 +4,26 @@ only when the server named answers a real request; 1 with the reason when it doe
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from bot.names import ACTION_ANSWER_SERVICE
 from bot.ops.stack import free_port
 from bot.paths import PROJECT_ROOT
 
 
-def ready(*args: str) -> subprocess.CompletedProcess:
+def ready(*args: str, db: Path | None = None) -> subprocess.CompletedProcess:
+    """`bot ready` with its own tracker database (where it deletes its conversations)."""
+    env = {**os.environ, "TRACKER_DB_URL": f"sqlite:///{db or Path(tempfile.mkdtemp()) / 't.db'}"}
     return subprocess.run(
         [sys.executable, "-m", "bot.ops.cli", "ready", *args],
         cwd=PROJECT_ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
