@@ -22,6 +22,7 @@ from bot.ops.endpoints import (
     create_database_if_missing,
     scaling_problem,
 )
+from bot.ops.readiness import NotReady, ReadinessCheck
 from bot.ops.stack import Stack, StackError
 from bot.paths import PROJECT_ROOT
 from bot.review.cli import add_review_commands
@@ -122,8 +123,14 @@ def _run(args: argparse.Namespace) -> int:
         rasa_replicas=args.rasa_replicas,
         action_servers=args.action_servers,
     )
-    # Ctrl-C and `kill` both end in a clean stop of every process.
+    # Ctrl-C and `kill` both end in a graceful stop of every process (Stack.stop);
+    # `kill -HUP` restarts every server, one at a time, with no error for anyone.
     signal.signal(signal.SIGTERM, _interrupt)
+
+    def _restart(signum: int, frame: object) -> None:
+        stack.restart_requested = True
+
+    signal.signal(signal.SIGHUP, _restart)
     try:
         stack.start()
     except StackError as exc:
@@ -143,7 +150,8 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"\nThe bot is running{scaled}. Chat widget (demo page): {stack.web_url}/ ; "
         f"Rasa: {stack.rasa_url}/webhooks/rest/webhook "
-        f"(socket.io on the same port); action server: {stack.action_url}. Ctrl-C stops.\n",
+        f"(socket.io on the same port); action server: {stack.action_url}. Ctrl-C stops; "
+        f"kill -HUP {os.getpid()} restarts every server, one at a time.\n",
         flush=True,
     )
     # Gallring: at start and every 24 hours, in this process, while the bot runs.
@@ -152,6 +160,28 @@ def _run(args: argparse.Namespace) -> int:
         return stack.wait()
     finally:
         purge.stop()
+
+
+def _ready(args: argparse.Namespace) -> int:
+    """Exit 0 when each server named answers a real request (bot/ops/readiness.py)."""
+    if not (args.rasa or args.actions or args.web):
+        print("Name at least one server: --rasa, --actions or --web URL.", file=sys.stderr)
+        return 2
+    check = ReadinessCheck(
+        rasa_url=args.rasa,
+        action_url=args.actions,
+        web_url=args.web,
+        rasa_ports=(),
+        action_ports=(),
+        tracker_db_url=tracker_db_url(),
+        timeout=args.timeout,
+    )
+    try:
+        check.run()
+    except NotReady as exc:
+        print(f"Not ready: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _shell(args: argparse.Namespace) -> int:
@@ -207,6 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="create the PostgreSQL database of TRACKER_DB_URL if missing",
     )
     run.set_defaults(func=_run)
+    ready = commands.add_parser(
+        "ready",
+        help="exit 0 when each server named answers a real request (a readiness probe): "
+        "Rasa a question (its conversation deleted from TRACKER_DB_URL), the action server "
+        "its list of actions, the web app /api/health",
+    )
+    ready.add_argument("--rasa", metavar="URL", help="e.g. http://127.0.0.1:5106")
+    ready.add_argument("--actions", metavar="URL", help="e.g. http://127.0.0.1:5156")
+    ready.add_argument("--web", metavar="URL", help="e.g. http://127.0.0.1:8000")
+    ready.add_argument("--timeout", type=float, default=10, help="seconds (default 10)")
+    ready.set_defaults(func=_ready)
     shell = commands.add_parser("shell", help="chat with the bot in the terminal")
     shell.add_argument("--model", default="models/skelleftea.tar.gz")
     shell.set_defaults(func=_shell)

@@ -9,6 +9,16 @@ M action servers and N Rasa replicas on internal ports, and nginx (bot/ops/balan
 `action_port` and `rasa_port` in front of them, so the web app and every other client
 talk to the same addresses as with one process. The replicas share the tracker store and
 the lock store named by TRACKER_DB_URL / LOCK_STORE_URL (PostgreSQL + Redis).
+
+Operations (docs/DEPLOYMENT.md):
+- `start` refuses to begin when one of its ports is taken, naming the process holding it
+  (bot/ops/ports.py), and returns only when every server answers a real request through
+  the balancer (bot/ops/readiness.py).
+- Every server dies with the launcher, however the launcher dies (bot/ops/processes.py).
+- `stop` is graceful and ordered: the web app, the balancer's Rasa front (the turns in
+  flight finish), the Rasa replicas, the balancer, the action servers.
+- `restart_replica` / `restart_action_server`: one server drained in nginx, restarted,
+  checked and put back, with no message lost and no error for anyone.
 """
 
 from __future__ import annotations
@@ -22,17 +32,34 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.ops.balancer import Upstream, check_config_command, nginx_command, write_nginx_config
+from bot.adapters.channels import Settings
+from bot.ops.balancer import (
+    BalancerError,
+    Upstream,
+    check_config_command,
+    nginx_command,
+    reload,
+    write_nginx_config,
+)
 from bot.ops.endpoints import write_endpoints
+from bot.ops.ports import taken_ports
+from bot.ops.processes import die_with_parent
+from bot.ops.readiness import NotReady, ReadinessCheck
 from bot.paths import PROJECT_ROOT, VAR_DIR
+from bot.store.database import tracker_db_url
 
 logger = logging.getLogger(__name__)
 
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_HOST = "127.0.0.1"
+BALANCER = "balancer"
+WEB = "web"
+# A stopping server gets this long beyond the reply deadline to finish its turns.
+STOP_MARGIN_SECONDS = 7
 
 
 class StackError(Exception):
@@ -86,6 +113,8 @@ class Stack:
     rasa_replica_ports: list[int] = field(default_factory=list)
     action_server_ports: list[int] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    drained: set[int] = field(default_factory=set)  # servers marked `down` in nginx
+    restart_requested: bool = False  # `wait` restarts every server, one at a time
 
     def __post_init__(self) -> None:
         if self.rasa_replicas < 1 or self.action_servers < 1:
@@ -172,6 +201,10 @@ class Stack:
         return (self.log_dir or VAR_DIR) / f"{name}.log"
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Path:
+        """Start one server in a session of its own (Ctrl-C reaches only the launcher,
+        which stops the servers in order) that dies with the launcher (processes.py:
+        SIGKILL, nginx's master SIGTERM so that it stops its workers)."""
+        on_launcher_death = signal.SIGTERM if name == BALANCER else signal.SIGKILL
         log_path = self._log_path(name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         if self.log_dir is None:
@@ -185,8 +218,27 @@ class Stack:
             stdout=stdout,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent(on_launcher_death),  # noqa: PLW1509 - prctl, getppid
         )
         return log_path
+
+    @property
+    def ports(self) -> list[int]:
+        """Every port the whole stack listens on."""
+        ports = [self.rasa_port, self.action_port, self.web_port]
+        if self.balanced:
+            ports += self.rasa_replica_ports + self.action_server_ports
+        return ports
+
+    @property
+    def tracker_db_url(self) -> str:
+        return tracker_db_url(self._env())
+
+    @property
+    def stop_timeout(self) -> float:
+        """How long a stopping server may take: the turns in flight end within the reply
+        deadline (REPLY_DEADLINE_SECONDS), plus a margin for the process to exit."""
+        return Settings.from_env(self._env()).reply_deadline + STOP_MARGIN_SECONDS
 
     def _action_server_ports(self) -> list[int]:
         return self.action_server_ports if self.balanced else [self.action_port]
@@ -194,12 +246,14 @@ class Stack:
     def _rasa_ports(self) -> list[int]:
         return self.rasa_replica_ports if self.balanced else [self.rasa_port]
 
-    def start_action_server(self, timeout: float = 120) -> None:
-        """Every action server (one, or all behind the balancer), started in parallel."""
+    def start_action_server(self, timeout: float = 120, only: int | None = None) -> None:
+        """Every action server (one, or all behind the balancer), started in parallel;
+        `only`: just the one of that index."""
         env = self._env()
         env["SANIC_HOST"] = self.host
         started = []
-        for name, port in zip(self.action_server_names, self._action_server_ports(), strict=True):
+        servers = list(zip(self.action_server_names, self._action_server_ports(), strict=True))
+        for name, port in servers if only is None else [servers[only]]:
             log = self._spawn(
                 name,
                 [
@@ -223,15 +277,16 @@ class Stack:
                 log,
             )
 
-    def start_rasa(self, timeout: float = 300) -> None:
+    def start_rasa(self, timeout: float = 300, only: int | None = None) -> None:
         """Every Rasa server. Replicas start together: Rasa's SQL tracker store tolerates
-        several processes creating its table at once."""
+        several processes creating its table at once. `only`: just the one of that index."""
         env = self._env()
         endpoints = write_endpoints(
             (self.log_dir or VAR_DIR) / f"endpoints-{self.rasa_port}.yml", env
         )
         started = []
-        for name, port in zip(self.rasa_names, self._rasa_ports(), strict=True):
+        replicas = list(zip(self.rasa_names, self._rasa_ports(), strict=True))
+        for name, port in replicas if only is None else [replicas[only]]:
             log = self._spawn(
                 name,
                 [
@@ -260,26 +315,93 @@ class Stack:
                 log,
             )
 
+    def _balancer_config(self, rasa_front: bool = True) -> Path:
+        """nginx.conf as the stack now is: drained servers marked `down`; without the
+        Rasa front when `rasa_front` is False (stopping)."""
+        drained = frozenset(self.drained)
+        return write_nginx_config(
+            Upstream("rasa", self.rasa_port, tuple(self.rasa_replica_ports), drained),
+            Upstream("actions", self.action_port, tuple(self.action_server_ports), drained),
+            (self.log_dir or VAR_DIR) / f"nginx-{self.rasa_port}",
+            self.host,
+            rasa_front=rasa_front,
+        )
+
     def start_balancer(self, timeout: float = 30) -> None:
         """nginx on rasa_port and action_port, in front of the replicas (bot/ops/balancer.py)."""
-        state_dir = (self.log_dir or VAR_DIR) / f"nginx-{self.rasa_port}"
-        config = write_nginx_config(
-            Upstream("rasa", self.rasa_port, tuple(self.rasa_replica_ports)),
-            Upstream("actions", self.action_port, tuple(self.action_server_ports)),
-            state_dir,
-            self.host,
-        )
+        config = self._balancer_config()
         checked = subprocess.run(check_config_command(config), capture_output=True, text=True)
         if checked.returncode != 0:
             raise StackError(f"nginx refused {config}:\n{checked.stderr.strip()}")
-        log = self._spawn("balancer", nginx_command(config), self._env())
+        self._spawn(BALANCER, nginx_command(config), self._env())
+        # nginx writes its errors (a port taken, ...) to its own error.log, not to stdout.
         wait_for_http(
             f"{self.action_url}/health",
-            self.processes["balancer"],
+            self.processes[BALANCER],
             timeout,
             "nginx (action servers)",
-            log,
+            config.parent / "error.log",
         )
+
+    def reload_balancer(self, rasa_front: bool = True) -> None:
+        """nginx with the configuration as the stack now is; returns once every request
+        the old configuration's workers were serving is answered."""
+        process = self.processes.get(BALANCER)
+        if process is None or process.poll() is not None:
+            raise StackError("the balancer is not running")
+        try:
+            reload(process.pid, self._balancer_config(rasa_front), self.stop_timeout)
+        except BalancerError as exc:
+            raise StackError(str(exc)) from exc
+
+    def check_ready(self, timeout: float = 60, web: bool = True) -> None:
+        """Every server answers a real request through the balancer (bot/ops/readiness.py)."""
+        check = ReadinessCheck(
+            rasa_url=self.rasa_url,
+            action_url=self.action_url,
+            web_url=self.web_url if web and WEB in self.processes else None,
+            rasa_ports=tuple(self.rasa_replica_ports) if self.balanced else (),
+            action_ports=tuple(self.action_server_ports) if self.balanced else (),
+            tracker_db_url=self.tracker_db_url,
+            timeout=timeout,
+        )
+        try:
+            check.run()
+        except NotReady as exc:
+            raise StackError(str(exc)) from exc
+
+    def _restart(self, name: str, port: int, start: Callable[[], None]) -> None:
+        if not self.balanced:  # nothing to fail over to: a short outage
+            self.stop_process(name, self.stop_timeout)
+            start()
+            return
+        self.drained.add(port)
+        self.reload_balancer()  # from here on nginx sends it nothing; nothing in flight
+        self.stop_process(name, self.stop_timeout)
+        start()
+        self.drained.discard(port)
+        self.reload_balancer()
+
+    def restart_action_server(self, index: int) -> None:
+        """Restart one action server with no turn failing: drained in nginx, stopped,
+        started, checked directly, put back (bot/ops/balancer.py)."""
+        name, port = self.action_server_names[index], self._action_server_ports()[index]
+        logger.info("Restarting %s (port %d)", name, port)
+        self._restart(name, port, lambda: self.start_action_server(only=index))
+
+    def restart_replica(self, index: int) -> None:
+        """Restart one Rasa replica with no message lost and no error: drained in nginx
+        (the turns in flight finish), stopped, started, checked directly, put back."""
+        name, port = self.rasa_names[index], self._rasa_ports()[index]
+        logger.info("Restarting %s (port %d)", name, port)
+        self._restart(name, port, lambda: self.start_rasa(only=index))
+
+    def rolling_restart(self) -> None:
+        """Every action server, then every Rasa replica, one at a time (`kill -HUP`)."""
+        for index in range(len(self.action_server_names)):
+            self.restart_action_server(index)
+        for index in range(len(self.rasa_names)):
+            self.restart_replica(index)
 
     def start_web(self, timeout: float = 60) -> None:
         """The chat widget and its API (python -m bot.web), talking to our Rasa."""
@@ -291,7 +413,12 @@ class Stack:
         wait_for_http(f"{self.web_url}/api/health", self.processes["web"], timeout, "web app", log)
 
     def start(self, web: bool = True) -> Stack:
-        """Everything, in order; `web=False` leaves out the web app (the benchmarks)."""
+        """Everything, in order; `web=False` leaves out the web app (the benchmarks).
+        Refuses (StackError) before starting anything if one of the ports is taken;
+        returns when every server answers a real request (`check_ready`)."""
+        taken = taken_ports(self.host, self.ports if web else self.ports[:2] + self.ports[3:])
+        if taken:
+            raise StackError("; ".join(port.line() for port in taken))
         try:
             self.start_action_server()
             if self.balanced:  # before Rasa: the replicas reach the action servers through it
@@ -307,33 +434,69 @@ class Stack:
                 )
             if web:
                 self.start_web()
+            self.check_ready(web=web)
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop_process(self, name: str, timeout: float = 15) -> None:
-        process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=timeout)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        self.stop_processes([name], timeout)
+
+    def stop_processes(self, names: list[str], timeout: float) -> None:
+        """Ask each to stop (nginx: SIGQUIT, finish what it serves; the others SIGTERM,
+        Sanic's graceful shutdown), all at once; whatever still runs after `timeout`
+        seconds is killed."""
+        stopping = []
+        for name in names:
+            process = self.processes.pop(name, None)
+            if process is None or process.poll() is not None:
+                continue
+            graceful = signal.SIGQUIT if name == BALANCER else signal.SIGTERM
             try:
-                os.killpg(process.pid, signal.SIGKILL)
+                os.killpg(process.pid, graceful)
             except ProcessLookupError:
-                pass
-            process.wait()
+                continue
+            stopping.append(process)
+        deadline = time.monotonic() + timeout
+        for process in stopping:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.warning("pid %d did not stop within %.0f s: killed", process.pid, timeout)
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
 
     def stop(self) -> None:
-        for name in reversed(list(self.processes)):
-            self.stop_process(name)
+        """Stop gracefully, in order, each step after the one before has finished: the web
+        app (its requests are answered), the balancer's Rasa front (no new message comes
+        in; the turns in flight finish, still reaching the action servers through it),
+        the Rasa replicas, the balancer, the action servers."""
+        timeout = self.stop_timeout
+        self.stop_processes([WEB], timeout)
+        if BALANCER in self.processes and self.processes[BALANCER].poll() is None:
+            try:
+                self.reload_balancer(rasa_front=False)
+            except StackError as exc:
+                logger.warning("Stopping the balancer's Rasa front: %s", exc)
+        self.stop_processes(self.rasa_names, timeout)
+        self.stop_processes([BALANCER], timeout)
+        self.stop_processes(self.action_server_names, timeout)
+        self.stop_processes(list(self.processes), timeout)  # anything else, e.g. a failed start
 
     def wait(self) -> int:
-        """Block until one process exits or we are interrupted; then stop all."""
+        """Block until one process exits or we are interrupted; then stop all (a second
+        Ctrl-C or SIGTERM does not cut the graceful stop short). `restart_requested`
+        (set by `bot run` on SIGHUP) triggers a rolling restart."""
         try:
             while True:
+                if self.restart_requested:
+                    self.restart_requested = False
+                    self.rolling_restart()
+                    logger.info("Rolling restart done: every server answers")
                 for name, process in self.processes.items():
                     code = process.poll()
                     if code is not None:
@@ -343,4 +506,7 @@ class Stack:
         except KeyboardInterrupt:
             return 0
         finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
+            logger.info("Stopping: web app, balancer front, Rasa, balancer, action servers")
             self.stop()

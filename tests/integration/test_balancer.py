@@ -105,3 +105,38 @@ def test_bot_run_refuses_unsafe_or_unreachable_scaling(env, code, message, tmp_p
     assert done.returncode == code, done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def server_lines(config: str) -> list[str]:
+    return [line.strip() for line in config.splitlines() if line.strip().startswith("server 1")]
+
+
+def test_passive_checks_never_shut_out_a_replica_and_a_post_is_never_sent_twice(tmp_path):
+    config = nginx_config(RASA, ACTIONS, tmp_path)
+    lines = server_lines(config)
+    assert len(lines) == 2 + 2 + 3
+    assert all("max_fails=0" in line and "fail_timeout" not in line for line in lines)
+    # Passed on only when a replica could not be reached; never a POST that reached one.
+    directives = [line.strip() for line in config.splitlines() if "proxy_next_upstream" in line]
+    assert directives == ["proxy_next_upstream error timeout;"] * 2
+    # One state for all workers, and idle connections closed before Sanic (5 s) does.
+    assert config.count("zone ") == 3
+    assert config.count("keepalive_timeout 4s;") == 2
+
+
+def test_a_drained_server_is_down_and_stopping_leaves_out_the_rasa_front(tmp_path):
+    drained = Upstream("rasa", 5005, (5106, 5107), frozenset({5107}))
+    config = nginx_config(drained, ACTIONS, tmp_path)
+    assert "server 127.0.0.1:5107 max_fails=0 down;" in config
+    assert "server 127.0.0.1:5106 max_fails=0;" in config
+    assert "listen 127.0.0.1:5005;" in config
+    stopping = nginx_config(RASA, ACTIONS, tmp_path, rasa_front=False)
+    assert "listen 127.0.0.1:5005;" not in stopping and "listen 127.0.0.1:5055;" in stopping
+    try:
+        nginx_binary()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(str(exc))
+    for rasa, front in [(drained, True), (RASA, False)]:
+        path = write_nginx_config(rasa, ACTIONS, tmp_path, rasa_front=front)
+        done = subprocess.run(check_config_command(path), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
