@@ -20,6 +20,7 @@ from sanic.blueprint_group import BlueprintGroup
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.content_length_guard import install as install_content_length_guard
 from bot.review import review_blueprint
 from bot.store.feedback import create_feedback_table
 from bot.web.api import api_blueprint
@@ -52,6 +53,7 @@ def create_app(
     if unknown:
         raise ValueError(f"unknown features {unknown}; known: {sorted(FEATURES)}")
 
+    install_content_length_guard()  # Sanic 21.12 hangs on a negative Content-Length
     app = Sanic(APP_NAME, configure_logging=False)
     app.config.REQUEST_MAX_SIZE = _max_request_bytes(config.max_message_chars)
     app.config.FALLBACK_ERROR_FORMAT = "json"
