@@ -8,8 +8,10 @@ action server would (127.0.0.1:5005 and :5055 by default), so no client changes:
   fewest open requests (`least_conn`). Any replica can serve any conversation: they share
   the PostgreSQL tracker store, and the Redis lock store makes them take a conversation's
   messages one at a time.
-- socket.io (`/socket.io/`) → sticky by client address (`ip_hash`): a socket.io session
-  lives in one process's memory, and its polling requests must keep reaching it.
+- socket.io (`/socket.io/`), only when it is on (`SOCKETIO_ENABLED=1`,
+  bot/ops/credentials.py) → sticky by client address (`ip_hash`): a socket.io session
+  lives in one process's memory, and its polling requests must keep reaching it. When it
+  is off, `/socket.io/` is an ordinary path and Rasa answers 404.
 - Rasa → action servers (`/webhook`) → `least_conn` over the action servers.
 
 A request that cannot reach a replica at all (refused, dead process) is passed to the next
@@ -79,6 +81,7 @@ def nginx_config(
     state_dir: Path,
     host: str = "127.0.0.1",
     worker_processes: int | str = "auto",
+    socketio: bool = False,
 ) -> str:
     """The whole nginx.conf for the balancer (paths inside `state_dir`), from nginx.conf.j2."""
     return _TEMPLATES.get_template(NGINX_TEMPLATE).render(
@@ -91,15 +94,22 @@ def nginx_config(
         client_max_body=CLIENT_MAX_BODY,
         action_max_body=ACTION_MAX_BODY,
         proxy_read_timeout_seconds=PROXY_READ_TIMEOUT_SECONDS,
+        socketio=socketio,
     )
 
 
 def write_nginx_config(
-    rasa: Upstream, actions: Upstream, state_dir: Path, host: str = "127.0.0.1"
+    rasa: Upstream,
+    actions: Upstream,
+    state_dir: Path,
+    host: str = "127.0.0.1",
+    socketio: bool = False,
 ) -> Path:
     (state_dir / "tmp").mkdir(parents=True, exist_ok=True)
     path = state_dir / "nginx.conf"
-    path.write_text(nginx_config(rasa, actions, state_dir, host), encoding="utf-8")
+    path.write_text(
+        nginx_config(rasa, actions, state_dir, host, socketio=socketio), encoding="utf-8"
+    )
     return path
 
 

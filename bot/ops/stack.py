@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ops.balancer import Upstream, check_config_command, nginx_command, write_nginx_config
+from bot.ops.credentials import socketio_enabled, write_credentials
 from bot.ops.endpoints import write_endpoints
 from bot.paths import PROJECT_ROOT, VAR_DIR
 
@@ -230,6 +231,9 @@ class Stack:
         endpoints = write_endpoints(
             (self.log_dir or VAR_DIR) / f"endpoints-{self.rasa_port}.yml", env
         )
+        credentials = write_credentials(
+            (self.log_dir or VAR_DIR) / f"credentials-{self.rasa_port}.yml", env
+        )
         started = []
         for name, port in zip(self.rasa_names, self._rasa_ports(), strict=True):
             log = self._spawn(
@@ -242,7 +246,7 @@ class Stack:
                     "--endpoints",
                     str(endpoints),
                     "--credentials",
-                    str(PROJECT_ROOT / "credentials.yml"),
+                    str(credentials),
                     "--interface",
                     self.host,
                     "--port",
@@ -268,6 +272,7 @@ class Stack:
             Upstream("actions", self.action_port, tuple(self.action_server_ports)),
             state_dir,
             self.host,
+            socketio=socketio_enabled(self._env()),
         )
         checked = subprocess.run(check_config_command(config), capture_output=True, text=True)
         if checked.returncode != 0:

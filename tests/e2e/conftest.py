@@ -40,6 +40,15 @@ def running_bot(quick_model, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def socketio_bot(quick_model, tmp_path_factory):
+    """The action server and Rasa with the socket.io channel switched on
+    (SOCKETIO_ENABLED=1; off by default, bot/ops/credentials.py), no web app."""
+    log_dir = tmp_path_factory.mktemp("socketio-stack")
+    with running(sqlite_stack(quick_model, log_dir, {"SOCKETIO_ENABLED": "1"}), web=False) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
 def web_bot(quick_model, tmp_path_factory):
     """The whole stack for the browser tests (action server, Rasa, web app) on free ports,
     with its own SQLite db and its own copy of the catalog (`stack.env["CATALOG_DIR"]`),

@@ -124,8 +124,11 @@ def test_no_personal_data_in_the_rasa_log(rest, running_bot):
     assert "19811218-9876" not in log and "765 43 21" not in log
 
 
-def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db_url, channel_texts):
+def test_socketio_masks_and_tells_the_citizen(socketio_bot, channel_texts):
+    """socket.io is off by default; when a deployment switches it on, it masks too."""
     import socketio
+
+    tracker_db_url = socketio_bot.env["TRACKER_DB_URL"]
 
     session_id = uuid.uuid4().hex
 
@@ -143,7 +146,7 @@ def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db_url, chann
 
         client.on("bot_uttered", on_bot)
         await client.connect(
-            running_bot.rasa_url, socketio_path="/socket.io", transports=["polling"]
+            socketio_bot.rasa_url, socketio_path="/socket.io", transports=["polling"]
         )  # aiohttp 3.9 lacks ws timeouts
         await client.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(confirmed.wait(), 10)
