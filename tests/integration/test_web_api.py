@@ -44,7 +44,7 @@ class FakeRasa:
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self.mode = "answer"  # answer | empty | error | slow | not_json
+        self.mode = "answer"  # answer | empty | error | slow | not_json | overtaken (once)
         self.received: list[dict] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -93,7 +93,13 @@ class FakeRasa:
             await asyncio.sleep(3)
         if self.mode == "not_json":
             return web.Response(text="<html>proxy error</html>")
-        self._store(sender, "user", {"text": text})
+        # Rasa stores the caller's message_id with the user event.
+        self._store(sender, "user", {"text": text, "message_id": body.get("message_id")})
+        if self.mode == "overtaken":
+            # The conversation's next message, sent at the same moment, is stored before
+            # the web app reads anything back (Rasa takes them one at a time).
+            self._store(sender, "user", {"text": f"samtidigt med {text}", "message_id": "x"})
+            self.mode = "answer"
         if self.mode == "empty":  # what Rasa answers when the action server is down
             return web.json_response([])
         self._store(sender, "bot", {"text": f"Svar: {text}", "data": {"buttons": BUTTONS}})
@@ -206,9 +212,10 @@ def test_chat_makes_a_sender_id_and_passes_rasas_answer_on(app, fake_rasa):
         {"text": "Svar: hur lång tid tar bygglov?", "buttons": BUTTONS},
         {"custom": CARD},
     ]
-    assert fake_rasa.received == [
-        {"sender": body["sender"], "message": "hur lång tid tar bygglov?"}
-    ]
+    [received] = fake_rasa.received
+    assert received["sender"] == body["sender"]
+    assert received["message"] == "hur lång tid tar bygglov?"
+    assert len(received["message_id"]) == 32
     assert response.headers["cache-control"] == "no-store"
 
     _, again = post_json(app, "/api/chat", {"sender": body["sender"], "message": "och?"})
@@ -524,6 +531,19 @@ def test_config_from_environment():
         WebConfig.from_env({"WEB_PORT": "http"})
 
 
+def test_the_turn_is_that_of_the_message_answered_not_of_the_latest(app, fake_rasa):
+    """What a thumb rates: when the conversation's next message (another tab, a double
+    send) is stored before this answer comes back, the turn is still this message's."""
+    fake_rasa.mode = "overtaken"
+    first = chat(app, "första frågan")
+    second = chat(app, "andra frågan")
+
+    assert (first["turn"], second["turn"]) == (1, 3)  # 2 is the message that overtook
+    _, response = app.test_client.get(f"/api/conversation/{SENDER}")
+    user_turns = {m["text"]: m["turn"] for m in response.json["messages"] if m["role"] == "user"}
+    assert user_turns["första frågan"] == 1 and user_turns["andra frågan"] == 3
+
+
 def test_an_unreadable_tracker_store_still_answers_without_thumbs(app, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
@@ -532,7 +552,7 @@ def test_an_unreadable_tracker_store_still_answers_without_thumbs(app, monkeypat
     def locked(*args):
         raise OperationalError("select", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(conversations, "user_message_count", locked)
+    monkeypatch.setattr(conversations, "turn_of_message", locked)
     _, response = post_json(app, "/api/chat", {"sender": SENDER, "message": "hej"})
     assert response.status == 200 and response.json["turn"] is None
     assert response.json["messages"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 
 from sanic import Blueprint
@@ -59,6 +60,7 @@ async def chat(request: Request) -> HTTPResponse:
     if retry_after is not None:
         logger.info("sender=%s rate limited for %d s", incoming.sender, retry_after)
         raise ApiError("rate_limited", 429, retry_after=retry_after)
+    message_id = uuid.uuid4().hex  # Rasa stores it with this message: our turn's key
     try:
         messages = await send_message(
             ctx.http,
@@ -66,16 +68,17 @@ async def chat(request: Request) -> HTTPResponse:
             incoming.sender,
             incoming.message,
             ctx.config.rasa_timeout_seconds,
+            message_id=message_id,
         )
     except RasaUnavailable as exc:
         logger.error("sender=%s no answer: %s", incoming.sender, exc)
         raise ApiError("unavailable", 503) from exc
     try:
-        turn: int | None = (
-            await asyncio.to_thread(
-                conversations.user_message_count, ctx.config.tracker_db_url, incoming.sender
-            )
-            or None
+        # The turn of THIS message, not the count of user messages now: another message of
+        # the same conversation may already be stored after it. None (no thumbs) when
+        # Rasa has not stored it yet (its fault reply went out before the turn ended).
+        turn = await asyncio.to_thread(
+            conversations.turn_of_message, ctx.config.tracker_db_url, incoming.sender, message_id
         )
     except SQLAlchemyError as exc:  # the answer still goes out, without thumbs
         logger.error("sender=%s tracker store not readable: %s", incoming.sender, exc)
