@@ -173,6 +173,15 @@ def test_demo_page_embeds_the_widget_with_one_script_tag(app):
 
 
 @pytest.mark.parametrize(
+    "path", ["/widget/", "/widget//", "/widget/%2e/", "/widget/./", "/widget/nothing.js"]
+)
+def test_the_widget_folder_itself_is_not_found(app, path):
+    """Sanic's folder route answered 500 for the folder itself (it opened the folder)."""
+    _, response = app.test_client.get(path)
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize(
     "path, mime",
     [
         ("/widget/chat.js", "javascript"),
@@ -263,6 +272,21 @@ def test_a_message_of_exactly_the_limit_is_accepted(app):
             b'{"message": "hej", "sender": "' + b"a" * 65 + b'"}',
             400,
             "invalid_sender",
+        ),
+        # `$` in the pattern let a trailing newline through; the whole id must match.
+        (
+            "application/json",
+            b'{"message": "hej", "sender": "' + SENDER.encode() + b'\\n"}',
+            400,
+            "invalid_sender",
+        ),
+        # Python's json module gives up 1,000 levels deep (RecursionError): still bad JSON.
+        ("application/json", b"[" * 8000 + b"]" * 8000, 400, "invalid_json"),
+        (
+            "application/json",
+            b'{"message": ' + b'{"a": ' * 2000 + b"1" + b"}" * 2001,
+            400,
+            "invalid_json",
         ),
         ("application/json", b'{"message": ""}', 422, "empty_message"),
         ("application/json", b'{"message": " \\n\\t "}', 422, "empty_message"),
@@ -477,9 +501,20 @@ def test_delete_removes_the_conversation_and_its_ratings_for_real(app, db_path):
 
 
 @pytest.mark.parametrize("method", ["get", "delete"])
-def test_conversation_routes_check_the_sender_id(app, method):
-    _, response = getattr(app.test_client, method)("/api/conversation/abc")
+@pytest.mark.parametrize("sender", ["abc", f"{SENDER}%0A", f"{SENDER}%0D%0A"])
+def test_conversation_routes_check_the_sender_id(app, method, sender):
+    _, response = getattr(app.test_client, method)(f"/api/conversation/{sender}")
     assert_error(response, 400, "invalid_sender")
+
+
+def test_a_sender_id_with_a_trailing_newline_is_not_one():
+    from bot.web.api.models import valid_sender
+    from bot.web.errors import ApiError
+
+    assert valid_sender(SENDER) == SENDER
+    for bad in (f"{SENDER}\n", f"\n{SENDER}", f"{SENDER[:20]}\n{SENDER[20:]}"):
+        with pytest.raises(ApiError):
+            valid_sender(bad)
 
 
 # ------------------------------------------------------------------ factory and texts

@@ -18,7 +18,8 @@ from sanic.request import Request
 from bot.store.feedback import RATINGS
 from bot.web.errors import ApiError
 
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Matched whole (fullmatch): `$` would also accept a trailing newline.
+SENDER_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # C0/C1 control characters other than tab and newlines: never meaningful in a question,
 # and PostgreSQL cannot store NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -29,7 +30,7 @@ def new_sender() -> str:
 
 
 def valid_sender(value: Any) -> str:
-    if not isinstance(value, str) or not SENDER_PATTERN.match(value):
+    if not isinstance(value, str) or not SENDER_PATTERN.fullmatch(value):
         raise ApiError("invalid_sender", 400)
     return value
 
@@ -44,7 +45,7 @@ def json_object(request: Request) -> dict[str, Any]:
         raise ApiError("invalid_encoding", 400) from exc
     try:
         body = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise ApiError("invalid_json", 400) from exc
     if not isinstance(body, dict):
         raise ApiError("invalid_request", 400)
