@@ -24,7 +24,14 @@ PAGE_CSP = (
 
 def widget_blueprint() -> Blueprint:
     bp = Blueprint("widget")
-    bp.static("/widget", str(STATIC_DIR), name="widget_files")
+    # One route per file, not the folder: Sanic 21.12's folder route tries to open the
+    # folder itself for `/widget/`, `/widget//` or `/widget/%2e/` (a 500); now every other
+    # path under /widget/ is the JSON 404 of any unknown path.
+    for path in sorted(STATIC_DIR.iterdir()):
+        if path.is_file():
+            bp.static(
+                f"/widget/{path.name}", str(path), name=f"widget_{path.stem}_{path.suffix[1:]}"
+            )
     bp.static("/page.css", str(PAGE_DIR / "page.css"), name="page_css")
 
     @bp.get("/")
