@@ -28,7 +28,7 @@ REVIEWER = "reviewer"
 ADMIN = "admin"
 ROLES = (REVIEWER, ADMIN)
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")  # fullmatch: no trailing newline
 MIN_PASSWORD_LENGTH = 12
 SESSION_SECONDS = 8 * 60 * 60  # one working day
 MAX_FAILURES = 5
@@ -73,7 +73,7 @@ def _user(row: sa.engine.Row) -> User:
 
 
 def check_username(username: str) -> str:
-    if not USERNAME_PATTERN.match(username or ""):
+    if not USERNAME_PATTERN.fullmatch(username or ""):
         raise AccountError(
             "user names are 2-64 characters: lower-case letters a-z, digits, '.', '_' or '-', "
             "starting with a letter or digit"
