@@ -157,6 +157,46 @@ def test_login_without_csrf_token_is_403(app):
     assert "granska_session" not in client.cookies
 
 
+def set_cookie_header(response, name: str) -> str:
+    """The Set-Cookie line for `name` (the test client joins several with ", ")."""
+    lines = [
+        line
+        for k, v in response.headers.items()
+        if k.lower() == "set-cookie"
+        for line in re.split(r", (?=[\w-]+=)", v)
+    ]
+    return next(line for line in lines if line.startswith(f"{name}="))
+
+
+def test_login_csrf_cookie_over_tls_is_a_host_only_cookie(app):
+    """A plain double-submit cookie can be planted by a sibling subdomain or over plain
+    HTTP (cookie tossing); a `__Host-` cookie only by this host over HTTPS."""
+    tls = {"X-Forwarded-Proto": "https"}
+    client = Client(app)
+    page = client.get("/granska/logga-in", headers=tls)
+    cookie = set_cookie_header(page, "__Host-granska_login_csrf")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert re.search(r"Path=/(;|$)", cookie) and "Domain" not in cookie
+    assert "granska_login_csrf" not in client.cookies  # only the __Host- one
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    login = {"csrf_token": token, "username": "rita", "password": PASSWORD}
+
+    # The same token in the cookie without the prefix, as a planted one would be: refused.
+    _, planted = app.test_client.post(
+        "/granska/logga-in",
+        data=login,
+        cookies={"granska_login_csrf": token},
+        headers=tls,
+        allow_redirects=False,
+    )
+    assert planted.status == 403
+
+    response = client.post("/granska/logga-in", login, headers=tls)
+    assert response.status == 303
+    cleared = set_cookie_header(response, "__Host-granska_login_csrf")  # after login
+    assert "Max-Age=0" in cleared and re.search(r"Path=/(;|$)", cleared)
+
+
 def test_wrong_password_is_401_in_swedish(app):
     client = Client(app)
     response = client.login("rita", "wrong password!")

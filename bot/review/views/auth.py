@@ -11,13 +11,14 @@ from sanic.response import HTTPResponse
 from bot.review import accounts, audit
 from bot.review.security import (
     CSRF_FIELD,
-    LOGIN_CSRF_COOKIE,
     LOGIN_PATH,
     SESSION_COOKIE,
     clear_cookie,
+    clear_login_csrf_cookie,
+    login_csrf_cookie,
     new_login_csrf,
     safe_next,
-    set_cookie,
+    set_login_csrf_cookie,
     set_session_cookie,
     staff,
     tokens_match,
@@ -48,7 +49,7 @@ def login_page(
         },
         status=status,
     )
-    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, 3600)
+    set_login_csrf_cookie(request, response, token)
     return response
 
 
@@ -68,7 +69,7 @@ async def login_form(request: Request) -> HTTPResponse:
 
 async def login(request: Request) -> HTTPResponse:
     review = review_of(request)
-    if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), form_value(request, CSRF_FIELD)):
+    if not tokens_match(login_csrf_cookie(request), form_value(request, CSRF_FIELD)):
         return review.page(request, "error.html", {"code": "csrf"}, status=403)
     username = form_value(request, "username").lower()[:64]
     password = (request.form or {}).get("password") or ""
@@ -96,7 +97,7 @@ async def login(request: Request) -> HTTPResponse:
     await review.run(audit.log, review.engine, user.username, audit.LOGIN, None, {"ip": ip})
     response = see_other(safe_next(form_value(request, "next")))
     set_session_cookie(request, response, token)
-    clear_cookie(request, response, LOGIN_CSRF_COOKIE)
+    clear_login_csrf_cookie(request, response)
     return response
 
 
