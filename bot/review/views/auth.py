@@ -1,5 +1,5 @@
-"""Logging in and out: the login form (CSRF cookie, 5 failures / 15 min → 429) and
-the session cookie."""
+"""Logging in and out: the login form (CSRF cookie; after repeated failures a growing
+wait, 429 with Retry-After, bot/review/accounts.py) and the session cookie."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def login_page(
     error: str | None = None,
     status: int = 200,
     username: str = "",
-    wait_minutes: int = 0,
+    wait_seconds: int = 0,
 ) -> HTTPResponse:
     token = new_login_csrf()
     response = review_of(request).page(
@@ -45,7 +45,8 @@ def login_page(
             "error": error,
             "username": username,
             "next": safe_next(request.args.get("next") or _form_or_none(request, "next")),
-            "wait_minutes": wait_minutes,
+            "wait_seconds": wait_seconds,
+            "wait_minutes": max(1, (wait_seconds + 59) // 60),
         },
         status=status,
     )
@@ -82,7 +83,7 @@ async def login(request: Request) -> HTTPResponse:
             error="rate_limited",
             status=429,
             username=username,
-            wait_minutes=max(1, (wait + 59) // 60),
+            wait_seconds=wait,
         )
         response.headers["Retry-After"] = str(wait)
         return response
