@@ -32,6 +32,18 @@ def action_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def web_app_alone(tmp_path_factory):
+    """The web app alone (python -m bot.web) on a free port: no model, Rasa not running."""
+    log_dir = tmp_path_factory.mktemp("web-only")
+    stack = Stack.on_free_ports(
+        Path("unused"), log_dir, {"TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}"}
+    )
+    stack.start_web()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
 def running_bot(quick_model, tmp_path_factory):
     """The real action server, Rasa server and web app on free ports, with their own
     SQLite db (`stack.rasa_url`, `stack.web_url`)."""

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import socket
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from bot.ops.stack import Stack
 
 pytestmark = pytest.mark.slow
 
@@ -31,22 +27,10 @@ class Server:
     health_path: str  # a GET that answers 200 while the server is alive
 
 
-@pytest.fixture(scope="module")
-def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The web app alone (python -m bot.web): no model needed, Rasa not running."""
-    log_dir = tmp_path_factory.mktemp("web-only")
-    stack = Stack.on_free_ports(
-        Path("unused"), log_dir, {"TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}"}
-    )
-    stack.start_web()
-    yield stack
-    stack.stop()
-
-
 @pytest.fixture(params=["web app", "action server", "rasa"])
 def server(request: pytest.FixtureRequest) -> Server:
     if request.param == "web app":
-        return Server(request.getfixturevalue("web_app").web_url, "/api/chat", "/api/health")
+        return Server(request.getfixturevalue("web_app_alone").web_url, "/api/chat", "/api/health")
     if request.param == "action server":
         return Server(request.getfixturevalue("action_server").action_url, "/webhook", "/health")
     return Server(request.getfixturevalue("running_bot").rasa_url, "/webhooks/rest/webhook", "/")

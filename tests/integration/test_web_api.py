@@ -208,6 +208,21 @@ def test_texts_come_from_the_data_file(app):
     assert response.json["limits"] == {"max_message_chars": 1000}
 
 
+@pytest.mark.parametrize("path", ["/", "/api/health", "/granska/logga-in"])
+def test_hsts_only_over_tls_as_a_trusted_proxy_reports_it(config, path):
+    app = create_app(config)
+    app.config.PROXIES_COUNT = 1  # SANIC_PROXIES_COUNT=1 behind the municipal proxy
+    proxied = {"X-Forwarded-For": "192.0.2.7"}
+    _, over_tls = app.test_client.get(path, headers={**proxied, "X-Forwarded-Proto": "https"})
+    assert over_tls.headers["strict-transport-security"] == "max-age=31536000"
+    _, plain = app.test_client.get(path, headers={**proxied, "X-Forwarded-Proto": "http"})
+    assert "strict-transport-security" not in plain.headers
+
+    untrusted = create_app(config)  # no proxy configured: the header is anyone's to send
+    _, response = untrusted.test_client.get(path, headers={"X-Forwarded-Proto": "https"})
+    assert "strict-transport-security" not in response.headers
+
+
 # ------------------------------------------------------------------ chat
 
 
