@@ -30,6 +30,7 @@ import asyncio
 import inspect
 import json
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ DEFAULT_REPLY_DEADLINE_SECONDS = 8.0
 MAX_BODY_BYTES = 32 * 1024
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
+# A caller's own id for one message (Rasa stores it with the user event as `message_id`);
+# the web app sends one to find the turn of its message afterwards.
+MESSAGE_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -226,11 +230,13 @@ class Incoming:
     text: str
     metadata: dict[str, Any] | None
     input_channel: str
+    message_id: str | None = None  # None: Rasa makes one
 
 
 def parse_rest_body(body: bytes, default_channel: str) -> Incoming:
     """Validate a REST webhook body: a JSON object with a non-empty `message` string and
-    an opaque `sender` id; optional `metadata` object and `input_channel` string."""
+    an opaque `sender` id; optional `metadata` object, `input_channel` string and
+    `message_id` (1-64 letters, digits, `-` or `_`)."""
     if not body or not body.strip():
         raise BadRequest(
             400, "empty_body", 'Send a JSON object: {"sender": "...", "message": "..."}.'
@@ -278,6 +284,15 @@ def parse_rest_body(body: bytes, default_channel: str) -> Incoming:
     channel = data.get("input_channel") or default_channel
     if not isinstance(channel, str):
         raise BadRequest(400, "invalid_input_channel", "`input_channel` must be a string.")
+    message_id = data.get("message_id")
+    if message_id is not None and (
+        not isinstance(message_id, str) or not MESSAGE_ID_PATTERN.fullmatch(message_id)
+    ):
+        raise BadRequest(
+            400,
+            "invalid_message_id",
+            "`message_id` must be 1 to 64 letters, digits, `-` or `_`.",
+        )
     for value in (sender, text, channel):
         try:
             value.encode("utf-8")
@@ -287,7 +302,7 @@ def parse_rest_body(body: bytes, default_channel: str) -> Incoming:
                 "invalid_characters",
                 "The message contains characters that are not valid Unicode (lone surrogates).",
             ) from None
-    return Incoming(sender, text, metadata, channel)
+    return Incoming(sender, text, metadata, channel, message_id)
 
 
 class MaskingRestInput(RestInput):
@@ -333,6 +348,7 @@ class MaskingRestInput(RestInput):
                 incoming.sender,
                 input_channel=masked.input_channel,
                 metadata=masked.metadata,
+                message_id=incoming.message_id,
             )
             answered = await handle_within(on_new_message, message, self.settings.reply_deadline)
             answer = list(collector.messages) if answered else []

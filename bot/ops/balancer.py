@@ -8,8 +8,10 @@ action server would (127.0.0.1:5005 and :5055 by default), so no client changes:
   fewest open requests (`least_conn`). Any replica can serve any conversation: they share
   the PostgreSQL tracker store, and the Redis lock store makes them take a conversation's
   messages one at a time.
-- socket.io (`/socket.io/`) → sticky by client address (`ip_hash`): a socket.io session
-  lives in one process's memory, and its polling requests must keep reaching it.
+- socket.io (`/socket.io/`), only when it is on (`SOCKETIO_ENABLED=1`,
+  bot/ops/credentials.py) → sticky by client address (`ip_hash`): a socket.io session
+  lives in one process's memory, and its polling requests must keep reaching it. When it
+  is off, `/socket.io/` is an ordinary path and Rasa answers 404.
 - Rasa → action servers (`/webhook`) → `least_conn` over the action servers.
 
 A request that cannot reach a replica at all (refused, dead process) is passed to the next
@@ -108,6 +110,7 @@ def nginx_config(
     host: str = "127.0.0.1",
     worker_processes: int | str = "auto",
     rasa_front: bool = True,
+    socketio: bool = False,
 ) -> str:
     """The whole nginx.conf for the balancer (paths inside `state_dir`), from nginx.conf.j2.
     `rasa_front=False` leaves out the Rasa side (listen_port of `rasa`): used when stopping."""
@@ -124,6 +127,7 @@ def nginx_config(
         proxy_read_timeout_seconds=PROXY_READ_TIMEOUT_SECONDS,
         proxy_connect_timeout_seconds=PROXY_CONNECT_TIMEOUT_SECONDS,
         upstream_keepalive_seconds=UPSTREAM_KEEPALIVE_SECONDS,
+        socketio=socketio,
     )
 
 
@@ -133,11 +137,13 @@ def write_nginx_config(
     state_dir: Path,
     host: str = "127.0.0.1",
     rasa_front: bool = True,
+    socketio: bool = False,
 ) -> Path:
     (state_dir / "tmp").mkdir(parents=True, exist_ok=True)
     path = state_dir / "nginx.conf"
     path.write_text(
-        nginx_config(rasa, actions, state_dir, host, rasa_front=rasa_front), encoding="utf-8"
+        nginx_config(rasa, actions, state_dir, host, rasa_front=rasa_front, socketio=socketio),
+        encoding="utf-8",
     )
     return path
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from bot.core.catalog import CatalogError, load_catalog
+from bot.ops.credentials import socketio_enabled
 from bot.ops.endpoints import (
     LockStoreUnreachable,
     check_lock_store,
@@ -111,6 +112,7 @@ def _run(args: argparse.Namespace) -> int:
         rasa_port = port(None, "RASA_PORT", 5005)
         action_port = port(None, "ACTION_PORT", 5055)
         web_port = port(None, "WEB_PORT", 8000)
+        socketio = socketio_enabled()
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
@@ -150,7 +152,8 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"\nThe bot is running{scaled}. Chat widget (demo page): {stack.web_url}/ ; "
         f"Rasa: {stack.rasa_url}/webhooks/rest/webhook "
-        f"(socket.io on the same port); action server: {stack.action_url}. Ctrl-C stops; "
+        f"{'(socket.io on the same port)' if socketio else '(socket.io off)'}; "
+        f"action server: {stack.action_url}. Ctrl-C stops; "
         f"kill -HUP {os.getpid()} restarts every server, one at a time.\n",
         flush=True,
     )

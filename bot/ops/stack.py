@@ -45,6 +45,7 @@ from bot.ops.balancer import (
     reload,
     write_nginx_config,
 )
+from bot.ops.credentials import socketio_enabled, write_credentials
 from bot.ops.endpoints import write_endpoints
 from bot.ops.ports import taken_ports
 from bot.ops.processes import die_with_parent
@@ -284,6 +285,9 @@ class Stack:
         endpoints = write_endpoints(
             (self.log_dir or VAR_DIR) / f"endpoints-{self.rasa_port}.yml", env
         )
+        credentials = write_credentials(
+            (self.log_dir or VAR_DIR) / f"credentials-{self.rasa_port}.yml", env
+        )
         started = []
         replicas = list(zip(self.rasa_names, self._rasa_ports(), strict=True))
         for name, port in replicas if only is None else [replicas[only]]:
@@ -297,7 +301,7 @@ class Stack:
                     "--endpoints",
                     str(endpoints),
                     "--credentials",
-                    str(PROJECT_ROOT / "credentials.yml"),
+                    str(credentials),
                     "--interface",
                     self.host,
                     "--port",
@@ -325,6 +329,7 @@ class Stack:
             (self.log_dir or VAR_DIR) / f"nginx-{self.rasa_port}",
             self.host,
             rasa_front=rasa_front,
+            socketio=socketio_enabled(self._env()),
         )
 
     def start_balancer(self, timeout: float = 30) -> None:

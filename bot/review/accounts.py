@@ -5,13 +5,19 @@ token in an HttpOnly cookie; the database keeps only its SHA-256, so a leaked da
 does not log anyone in. Each session has its own CSRF token for the forms.
 
 Failed logins are counted in the database (so the limit holds across restarts and
-replicas): at most `MAX_FAILURES` per account and per IP address in `FAILURE_WINDOW`
-seconds; beyond that, login is refused before the password is even checked.
+replicas), per account and per client address, over the last `FAILURE_WINDOW` seconds.
+The limit is a back-off, never a lock: after a few free failures each further one doubles
+the wait before the next attempt (from `BACKOFF_SECONDS`), up to a short cap. Until then
+a login is refused before the password is even checked. So guessing stays slow (one try
+a minute per account at most), while nobody can lock a colleague out for long by typing
+wrong passwords under their name, nor lock out all staff behind the municipality's one
+proxy address (that limit allows more failures: everyone's typos add up there).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 import time
@@ -28,11 +34,15 @@ REVIEWER = "reviewer"
 ADMIN = "admin"
 ROLES = (REVIEWER, ADMIN)
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")  # fullmatch: no trailing newline
 MIN_PASSWORD_LENGTH = 12
 SESSION_SECONDS = 8 * 60 * 60  # one working day
-MAX_FAILURES = 5
 FAILURE_WINDOW = 15 * 60
+BACKOFF_SECONDS = 2
+ACCOUNT_FREE_FAILURES = 3  # per account: then 2 s, 4 s, 8 s ... at most ACCOUNT_MAX_WAIT
+ACCOUNT_MAX_WAIT = 60
+ADDRESS_FREE_FAILURES = 20  # per client address (all staff behind one proxy share it)
+ADDRESS_MAX_WAIT = 5 * 60
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so both cases take as long.
@@ -73,7 +83,7 @@ def _user(row: sa.engine.Row) -> User:
 
 
 def check_username(username: str) -> str:
-    if not USERNAME_PATTERN.match(username or ""):
+    if not USERNAME_PATTERN.fullmatch(username or ""):
         raise AccountError(
             "user names are 2-64 characters: lower-case letters a-z, digits, '.', '_' or '-', "
             "starting with a letter or digit"
@@ -130,29 +140,35 @@ def remove_user(engine: Engine, username: str) -> bool:
 # --- login ------------------------------------------------------------------------------------
 
 
+def backoff_seconds(failures: int, free: int, cap: int) -> int:
+    """How long after the last of `failures` recent failures the next attempt must wait."""
+    if failures < free:
+        return 0
+    return int(min(cap, BACKOFF_SECONDS * 2 ** min(failures - free, 30)))
+
+
 def seconds_until_allowed(engine: Engine, username: str, ip: str, now: float | None = None) -> int:
     """0 if a login attempt is allowed now; otherwise how many seconds to wait."""
     now = time.time() if now is None else now
-    since = now - FAILURE_WINDOW
     waits = [0]
     with engine.connect() as connection:
-        for column, value in (
-            (login_failures.c.username, username.lower()[:255]),
-            (login_failures.c.ip, ip[:64]),
+        for column, value, free, cap in (
+            (
+                login_failures.c.username,
+                username.lower()[:255],
+                ACCOUNT_FREE_FAILURES,
+                ACCOUNT_MAX_WAIT,
+            ),
+            (login_failures.c.ip, ip[:64], ADDRESS_FREE_FAILURES, ADDRESS_MAX_WAIT),
         ):
-            times = (
-                connection.execute(
-                    sa.select(login_failures.c.at)
-                    .where(column == value, login_failures.c.at > since)
-                    .order_by(login_failures.c.at.desc())
-                    .limit(MAX_FAILURES)
+            failures, last = connection.execute(
+                sa.select(sa.func.count(), sa.func.max(login_failures.c.at)).where(
+                    column == value, login_failures.c.at > now - FAILURE_WINDOW
                 )
-                .scalars()
-                .all()
-            )
-            if len(times) >= MAX_FAILURES:
-                # Allowed again when the oldest of the last MAX_FAILURES leaves the window.
-                waits.append(int(min(times) + FAILURE_WINDOW - now) + 1)
+            ).one()
+            if failures and last is not None:
+                allowed_at = last + backoff_seconds(failures, free, cap)
+                waits.append(math.ceil(allowed_at - now))
     return max(waits)
 
 

@@ -1,8 +1,9 @@
 """The conversation list's filters, parsed from the query string and turned back into it.
 
-Parsing never fails: a value that cannot be read (a date like 2024-13-45, a threshold like
-"abc") is dropped and named in `problems`, so the page shows everything else and says
-which filter it ignored. Values are never put into SQL text; `bot.review.queries` binds
+Parsing never fails: a value that cannot be read (a date like 2024-13-45 or 9999-12-31, a
+threshold like "abc") is dropped and named in `problems`, so the page shows everything
+else and says which filter it ignored (an export refuses instead: it would export more
+than was asked for). Values are never put into SQL text; `bot.review.queries` binds
 them as parameters.
 """
 
@@ -17,6 +18,9 @@ from zoneinfo import ZoneInfo
 from bot.names import TIME_ZONE
 
 SWEDISH_TIME = ZoneInfo(TIME_ZONE)
+# Dates outside these are not a filter anyone means (9999-12-31 overflowed the day after).
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 MAX_TEXT = 200  # longest search text, tag or name we take from a query string
 
 YES = "ja"
@@ -66,10 +70,13 @@ class Filters:
             if not raw:
                 return None
             try:
-                return date.fromisoformat(raw)
+                day = date.fromisoformat(raw)
             except ValueError:
+                day = None
+            if day is None or not FIRST_DAY <= day <= LAST_DAY:
                 problems.append(name)
                 return None
+            return day
 
         below = None
         raw_below = _one(args, "under")

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.names import EVENT_USER
 from bot.review.tables import CONFIRMED, DISMISSED, events, marks, nlu_verdicts, notes, tags
 
-TAG_PATTERN = re.compile(r"^[\w åäöÅÄÖ.-]{1,64}$")
+TAG_PATTERN = re.compile(r"[\w åäöÅÄÖ.-]{1,64}")  # fullmatch: no trailing newline
 MAX_NOTE = 4000
 MAX_EXAMPLE = 500
 
@@ -30,7 +30,7 @@ class AnnotationError(ValueError):
 
 def clean_tag(tag: str) -> str:
     tag = " ".join(tag.split()).lower()
-    if not TAG_PATTERN.match(tag):
+    if not TAG_PATTERN.fullmatch(tag):
         raise AnnotationError("bad_tag")
     return tag
 

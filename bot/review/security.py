@@ -5,7 +5,11 @@
   proxy in front).
 - Every POST carries a CSRF token in the form (`csrf_token`) or the `X-CSRF-Token`
   header: the session's token once logged in; before login, a random token also set in
-  a cookie (double submit). A POST without the right token gets 403.
+  a cookie (double submit). Over TLS that cookie is `__Host-granska_login_csrf`: the
+  browser takes a `__Host-` cookie only from this very host over HTTPS (Secure, Path=/,
+  no Domain), so a sibling subdomain or a plain-HTTP answer cannot plant a token of the
+  attacker's choosing (cookie tossing, which a plain double submit is open to). A POST
+  without the right token gets 403.
 - `staff(...)` wraps a handler: no session -> redirect to the login page (HTML) or 401
   (JSON API); a reviewer on an admin route -> 403.
 """
@@ -26,7 +30,9 @@ from sanic.response import HTTPResponse, json, redirect
 from bot.review.accounts import ADMIN, SESSION_SECONDS, Session, session_for
 
 SESSION_COOKIE = "granska_session"
-LOGIN_CSRF_COOKIE = "granska_login_csrf"
+LOGIN_CSRF_COOKIE = "granska_login_csrf"  # over plain HTTP (development, tests)
+LOGIN_CSRF_COOKIE_TLS = "__Host-granska_login_csrf"  # over TLS: this host only
+LOGIN_CSRF_SECONDS = 3600
 COOKIE_PATH = "/granska"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -41,11 +47,16 @@ def is_tls(request: Request) -> bool:
 
 
 def set_cookie(
-    request: Request, response: HTTPResponse, name: str, value: str, max_age: int
+    request: Request,
+    response: HTTPResponse,
+    name: str,
+    value: str,
+    max_age: int,
+    path: str = COOKIE_PATH,
 ) -> None:
     response.cookies[name] = value
     cookie = response.cookies[name]
-    cookie["path"] = COOKIE_PATH
+    cookie["path"] = path
     cookie["httponly"] = True
     cookie["samesite"] = "Strict"
     cookie["max-age"] = max_age
@@ -63,6 +74,26 @@ def set_session_cookie(request: Request, response: HTTPResponse, token: str) -> 
 
 def new_login_csrf() -> str:
     return secrets.token_urlsafe(32)
+
+
+def _login_csrf_cookie(request: Request) -> tuple[str, str]:
+    """The login CSRF cookie's name and path for this request (`__Host-` needs Path=/)."""
+    return (LOGIN_CSRF_COOKIE_TLS, "/") if is_tls(request) else (LOGIN_CSRF_COOKIE, COOKIE_PATH)
+
+
+def set_login_csrf_cookie(request: Request, response: HTTPResponse, token: str) -> None:
+    name, path = _login_csrf_cookie(request)
+    set_cookie(request, response, name, token, LOGIN_CSRF_SECONDS, path)
+
+
+def clear_login_csrf_cookie(request: Request, response: HTTPResponse) -> None:
+    name, path = _login_csrf_cookie(request)
+    set_cookie(request, response, name, "", 0, path)
+
+
+def login_csrf_cookie(request: Request) -> str | None:
+    """The login form's token from the cookie this request may carry it in."""
+    return request.cookies.get(_login_csrf_cookie(request)[0])
 
 
 def submitted_csrf(request: Request) -> str:

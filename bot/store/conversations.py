@@ -158,9 +158,14 @@ def transcript(db_url: str, sender_id: str) -> list[TranscriptMessage]:
     return messages
 
 
-def user_message_count(db_url: str, sender_id: str) -> int:
-    """How many messages the citizen has sent: the `turn` of the latest answer."""
-    return sum(1 for type_name, _, _ in _rows(db_url, sender_id) if type_name == USER)
+def turn_of_message(db_url: str, sender_id: str, message_id: str) -> int | None:
+    """The `turn` of the user message Rasa stored with this `message_id` (1 for the
+    conversation's first user message), or None if none is stored (yet)."""
+    user_rows = (data for type_name, _, data in _rows(db_url, sender_id) if type_name == USER)
+    for turn, data in enumerate(user_rows, start=1):
+        if data.get("message_id") == message_id:
+            return turn
+    return None
 
 
 def answer(db_url: str, sender_id: str, turn: int) -> Answer | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Sequence
 
 import aiohttp
@@ -20,6 +21,7 @@ from sanic.blueprint_group import BlueprintGroup
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.content_length_guard import install as install_content_length_guard
 from bot.core.catalog import CatalogStore
 from bot.review import review_blueprint
 from bot.store.feedback import create_feedback_table
@@ -41,6 +43,20 @@ FEATURES: dict[str, Callable[[], Blueprint | BlueprintGroup]] = {
 }
 
 
+# Stalled clients (Sanic's defaults: 60 s): a request whose header stops arriving is
+# closed after REQUEST_TIMEOUT; from the end of the header (body and answer) the limit is
+# RESPONSE_TIMEOUT, Rasa's own limit (RASA_TIMEOUT_SECONDS) plus 10 s; an idle keep-alive
+# connection closes after KEEP_ALIVE_TIMEOUT. Sanic 21.12 restarts these clocks on every
+# byte received, so a client that drips a byte now and then is for the proxy in front to
+# cut off (docs/DEPLOYMENT.md, "Slow clients").
+REQUEST_TIMEOUT_SECONDS = 10
+RESPONSE_TIMEOUT_SECONDS = 20
+KEEP_ALIVE_TIMEOUT_SECONDS = 5
+# Sent only when the request came over TLS as Sanic sees it (the connection, or a trusted
+# proxy's X-Forwarded-Proto: SANIC_PROXIES_COUNT); browsers ignore it over plain HTTP.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 def _max_request_bytes(max_message_chars: int) -> int:
     # JSON may spell every character as a 12-byte surrogate-pair escape; plus the envelope.
     return max(16 * 1024, max_message_chars * 12 + 1024)
@@ -54,8 +70,14 @@ def create_app(
     if unknown:
         raise ValueError(f"unknown features {unknown}; known: {sorted(FEATURES)}")
 
+    install_content_length_guard()  # Sanic 21.12 hangs on a negative Content-Length
     app = Sanic(APP_NAME, configure_logging=False)
     app.config.REQUEST_MAX_SIZE = _max_request_bytes(config.max_message_chars)
+    app.config.REQUEST_TIMEOUT = REQUEST_TIMEOUT_SECONDS
+    app.config.RESPONSE_TIMEOUT = max(
+        RESPONSE_TIMEOUT_SECONDS, math.ceil(config.rasa_timeout_seconds) + 10
+    )
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_TIMEOUT_SECONDS
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.ACCESS_LOG = False  # URLs carry conversation ids; we log what we need
     app.ctx.config = config
@@ -94,6 +116,8 @@ def create_app(
     async def security_headers(request: Request, response: HTTPResponse) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         if request.path.startswith("/api/") and request.path != "/api/texts":
             response.headers["Cache-Control"] = "no-store"
 

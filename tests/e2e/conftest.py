@@ -32,10 +32,31 @@ def action_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def web_app_alone(tmp_path_factory):
+    """The web app alone (python -m bot.web) on a free port: no model, Rasa not running."""
+    log_dir = tmp_path_factory.mktemp("web-only")
+    stack = Stack.on_free_ports(
+        Path("unused"), log_dir, {"TRACKER_DB_URL": f"sqlite:///{log_dir / 'tracker.db'}"}
+    )
+    stack.start_web()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
 def running_bot(quick_model, tmp_path_factory):
     """The real action server, Rasa server and web app on free ports, with their own
     SQLite db (`stack.rasa_url`, `stack.web_url`)."""
     with running(sqlite_stack(quick_model, tmp_path_factory.mktemp("stack"))) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def socketio_bot(quick_model, tmp_path_factory):
+    """The action server and Rasa with the socket.io channel switched on
+    (SOCKETIO_ENABLED=1; off by default, bot/ops/credentials.py), no web app."""
+    log_dir = tmp_path_factory.mktemp("socketio-stack")
+    with running(sqlite_stack(quick_model, log_dir, {"SOCKETIO_ENABLED": "1"}), web=False) as stack:
         yield stack
 
 

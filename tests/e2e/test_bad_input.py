@@ -75,6 +75,20 @@ BAD_REQUESTS = [
         400,
         "invalid_input_channel",
     ),
+    (
+        "message_id not a string",
+        body(sender="a", message="hej", message_id=5),
+        "",
+        400,
+        "invalid_message_id",
+    ),
+    (
+        "message_id with a newline",
+        body(sender="a", message="hej", message_id="abc\n"),
+        "",
+        400,
+        "invalid_message_id",
+    ),
     ("lone surrogate", b'{"sender": "a", "message": "hej \\ud800"}', "", 400, "invalid_characters"),
     (
         "streaming asked for",
@@ -123,3 +137,13 @@ def test_a_valid_body_is_accepted_as_before():
         {"a": 1},
         "rest",
     )
+    assert incoming.message_id is None  # Rasa makes one
+
+
+def test_the_callers_message_id_is_stored_with_the_message(rest, tracker_db_url):
+    """The web app finds the turn of its message by this id (bot/web/api/views.py)."""
+    sender = "message-id-sender"
+    got_status, _ = rest.post(body(sender=sender, message="hej", message_id="web-0123abc"))
+    assert got_status == 200
+    [row] = event_rows(tracker_db_url, [sender], type_name="user")
+    assert json.loads(row.data)["message_id"] == "web-0123abc"

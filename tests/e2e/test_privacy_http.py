@@ -207,12 +207,11 @@ def socketio_chat(running_bot, session_id: str, messages: list[str], skip: str) 
     return asyncio.run(chat())
 
 
-def test_socketio_masks_a_personnummer_split_over_two_messages(
-    running_bot, tracker_db_url, channel_texts
-):
+def test_socketio_masks_a_personnummer_split_over_two_messages(socketio_bot, channel_texts):
+    tracker_db_url = socketio_bot.env["TRACKER_DB_URL"]
     session_id = uuid.uuid4().hex
     socketio_chat(
-        running_bot,
+        socketio_bot,
         session_id,
         ["mitt personnummer är 811218", "9876"],
         channel_texts.personal_data_removed,
@@ -221,8 +220,11 @@ def test_socketio_masks_a_personnummer_split_over_two_messages(
     assert texts == ["mitt personnummer är [personnummer]", "[personnummer]"]
 
 
-def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db_url, channel_texts):
+def test_socketio_masks_and_tells_the_citizen(socketio_bot, channel_texts):
+    """socket.io is off by default; when a deployment switches it on, it masks too."""
     import socketio
+
+    tracker_db_url = socketio_bot.env["TRACKER_DB_URL"]
 
     session_id = uuid.uuid4().hex
 
@@ -240,7 +242,7 @@ def test_socketio_masks_and_tells_the_citizen(running_bot, tracker_db_url, chann
 
         client.on("bot_uttered", on_bot)
         await client.connect(
-            running_bot.rasa_url, socketio_path="/socket.io", transports=["polling"]
+            socketio_bot.rasa_url, socketio_path="/socket.io", transports=["polling"]
         )  # aiohttp 3.9 lacks ws timeouts
         await client.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(confirmed.wait(), 10)

@@ -390,7 +390,7 @@ class Client:
         return response
 
     def login(self, username: str, password: str = PASSWORD, **kwargs: Any) -> Any:
-        page = self.get("/granska/logga-in")
+        page = self.get("/granska/logga-in", headers=kwargs.get("headers"))
         token = CSRF.search(page.text).group(1)
         response = self.post(
             "/granska/logga-in",

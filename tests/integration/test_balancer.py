@@ -30,7 +30,7 @@ def block(config: str, header: str) -> str:
 
 
 def test_rest_is_balanced_by_open_requests_and_socketio_is_sticky(tmp_path):
-    config = nginx_config(RASA, ACTIONS, tmp_path)
+    config = nginx_config(RASA, ACTIONS, tmp_path, socketio=True)
     rest = block(config, "upstream rasa {")
     assert "least_conn;" in rest
     assert "server 127.0.0.1:5106" in rest and "server 127.0.0.1:5107" in rest
@@ -48,12 +48,20 @@ def test_rest_is_balanced_by_open_requests_and_socketio_is_sticky(tmp_path):
     assert f"pid {tmp_path / 'nginx.pid'};" in config
 
 
-def test_nginx_accepts_the_generated_config(tmp_path):
+def test_socketio_off_by_default_leaves_no_route_for_it(tmp_path):
+    config = nginx_config(RASA, ACTIONS, tmp_path)
+    assert "socket.io" not in config and "rasa_socketio" not in config
+    assert "$connection_upgrade" not in config
+    assert "proxy_pass http://rasa;" in config  # /socket.io/ is an ordinary path: Rasa's 404
+
+
+@pytest.mark.parametrize("socketio", [False, True], ids=["socket.io off", "socket.io on"])
+def test_nginx_accepts_the_generated_config(tmp_path, socketio):
     try:
         nginx_binary()
     except Exception as exc:  # noqa: BLE001
         pytest.skip(str(exc))
-    config = write_nginx_config(RASA, ACTIONS, tmp_path)
+    config = write_nginx_config(RASA, ACTIONS, tmp_path, socketio=socketio)
     done = subprocess.run(check_config_command(config), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -111,16 +119,19 @@ def server_lines(config: str) -> list[str]:
     return [line.strip() for line in config.splitlines() if line.strip().startswith("server 1")]
 
 
-def test_passive_checks_never_shut_out_a_replica_and_a_post_is_never_sent_twice(tmp_path):
-    config = nginx_config(RASA, ACTIONS, tmp_path)
+@pytest.mark.parametrize(("socketio", "upstreams"), [(False, 2), (True, 3)])
+def test_passive_checks_never_shut_out_a_replica_and_a_post_is_never_sent_twice(
+    tmp_path, socketio, upstreams
+):
+    config = nginx_config(RASA, ACTIONS, tmp_path, socketio=socketio)
     lines = server_lines(config)
-    assert len(lines) == 2 + 2 + 3
+    assert len(lines) == 2 + 3 + (2 if socketio else 0)
     assert all("max_fails=0" in line and "fail_timeout" not in line for line in lines)
     # Passed on only when a replica could not be reached; never a POST that reached one.
     directives = [line.strip() for line in config.splitlines() if "proxy_next_upstream" in line]
     assert directives == ["proxy_next_upstream error timeout;"] * 2
     # One state for all workers, and idle connections closed before Sanic (5 s) does.
-    assert config.count("zone ") == 3
+    assert config.count("zone ") == upstreams
     assert config.count("keepalive_timeout 4s;") == 2
 
 

@@ -410,3 +410,64 @@ def test_small_batches_and_equal_timestamps(db_url, monkeypatch):
     assert sorted(found[:7]) == sorted(r["sender_id"] for r in rows)
     assert found[7:] == NEWEST_FIRST
     assert len(found) == len(set(found))
+
+
+def test_dates_nobody_means_are_named_and_ignored_not_a_500(client):
+    """9999-12-31 used to overflow the day after it (a 500 on the list and the export)."""
+    query = {"fran": "0001-01-01", "till": "9999-12-31"}
+    page = client.get("/granska/", params=query)
+    assert page.status == 200
+    assert "Filtret ”till datum” kunde inte läsas" in page.text
+    api = client.get("/granska/api/samtal", params=query).json
+    assert api["ignored_filters"] == ["fran", "till"]
+    assert len(api["conversations"]) == len(ALL)
+
+
+@pytest.mark.parametrize("query", [{"till": "9999-12-31"}, {"fran": "2024-13-45"}])
+def test_an_export_with_an_unreadable_filter_is_refused(client, query):
+    """Without the filter it would export more than was asked for."""
+    response = client.get("/granska/export/samtal.csv", params=query)
+    assert response.status == 400
+    assert "Ett filter kunde inte läsas" in response.text
+    assert not response.headers["content-type"].startswith("text/csv")
+
+
+def test_a_message_id_beyond_any_database_row_is_400(client):
+    response = client.post(f"/granska/nlu/{'9' * 30}", {"beslut": "avfarda"})
+    assert response.status == 400
+    assert "Meddelandet finns inte i samtalet." in response.text
+
+
+ODD_IDS = ["a+b", "a<b>&c", "rad\nbryt", "snedstreck/id", "fråga?id#1", "procent%20id", ".."]
+
+
+def test_conversations_with_any_stored_sender_id_open(tmp_path):
+    """Other channels store ids with characters a URL path treats specially; the list
+    links to each (percent-encoded), the transcript opens, and the id is shown escaped."""
+    import asyncio
+
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    url, store = sqlite_store(tmp_path / "tracker.db")
+    for sender in ODD_IDS:
+        events = [ActionExecuted("action_listen"), UserUttered("hej", {"name": "greet"})]
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
+    add_staff(url, "adam", accounts.ADMIN)
+    client = Client(create_app(WebConfig(tracker_db_url=url), features=("review",)))
+    assert client.login("adam").status == 303
+
+    listing = client.get("/granska/").text
+    assert "a&lt;b&gt;&amp;c" in listing and "a<b>&c" not in listing
+    links = re.findall(r'href="(/granska/samtal/[^"?]+)"', listing)
+    assert len(set(links)) == len(ODD_IDS)
+    for link in set(links):
+        page = client.get(link.replace("&amp;", "&"))
+        assert page.status == 200, link
+        api = client.get(link.replace("/granska/samtal/", "/granska/api/samtal/"))
+        assert api.status == 200 and api.json["sender_id"] in ODD_IDS, link
+    opened = {
+        client.get(link.replace("/granska/samtal/", "/granska/api/samtal/")).json["sender_id"]
+        for link in set(links)
+    }
+    assert opened == set(ODD_IDS)

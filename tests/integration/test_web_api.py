@@ -47,7 +47,7 @@ class FakeRasa:
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self.mode = "answer"  # answer | empty | error | slow | not_json
+        self.mode = "answer"  # answer | empty | error | slow | not_json | overtaken (once)
         self.received: list[dict] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -96,7 +96,13 @@ class FakeRasa:
             await asyncio.sleep(3)
         if self.mode == "not_json":
             return web.Response(text="<html>proxy error</html>")
-        self._store(sender, "user", {"text": text})
+        # Rasa stores the caller's message_id with the user event.
+        self._store(sender, "user", {"text": text, "message_id": body.get("message_id")})
+        if self.mode == "overtaken":
+            # The conversation's next message, sent at the same moment, is stored before
+            # the web app reads anything back (Rasa takes them one at a time).
+            self._store(sender, "user", {"text": f"samtidigt med {text}", "message_id": "x"})
+            self.mode = "answer"
         if self.mode == "empty":  # what Rasa answers when the action server is down
             return web.json_response([])
         self._store(sender, "bot", {"text": f"Svar: {text}", "data": {"buttons": BUTTONS}})
@@ -207,6 +213,15 @@ def test_the_script_tag_carries_the_fault_texts_from_the_data_file(app):
 
 
 @pytest.mark.parametrize(
+    "path", ["/widget/", "/widget//", "/widget/%2e/", "/widget/./", "/widget/nothing.js"]
+)
+def test_the_widget_folder_itself_is_not_found(app, path):
+    """Sanic's folder route answered 500 for the folder itself (it opened the folder)."""
+    _, response = app.test_client.get(path)
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize(
     "path, mime",
     [
         ("/widget/chat.js", "javascript"),
@@ -233,6 +248,21 @@ def test_texts_come_from_the_data_file(app):
     assert response.json["limits"] == {"max_message_chars": 1000, "timeout_seconds": 15.0}
 
 
+@pytest.mark.parametrize("path", ["/", "/api/health", "/granska/logga-in"])
+def test_hsts_only_over_tls_as_a_trusted_proxy_reports_it(config, path):
+    app = create_app(config)
+    app.config.PROXIES_COUNT = 1  # SANIC_PROXIES_COUNT=1 behind the municipal proxy
+    proxied = {"X-Forwarded-For": "192.0.2.7"}
+    _, over_tls = app.test_client.get(path, headers={**proxied, "X-Forwarded-Proto": "https"})
+    assert over_tls.headers["strict-transport-security"] == "max-age=31536000"
+    _, plain = app.test_client.get(path, headers={**proxied, "X-Forwarded-Proto": "http"})
+    assert "strict-transport-security" not in plain.headers
+
+    untrusted = create_app(config)  # no proxy configured: the header is anyone's to send
+    _, response = untrusted.test_client.get(path, headers={"X-Forwarded-Proto": "https"})
+    assert "strict-transport-security" not in response.headers
+
+
 # ------------------------------------------------------------------ chat
 
 
@@ -247,9 +277,10 @@ def test_chat_makes_a_sender_id_and_passes_rasas_answer_on(app, fake_rasa):
         {"text": "Svar: hur lång tid tar bygglov?", "buttons": BUTTONS},
         {"custom": CARD},
     ]
-    assert fake_rasa.received == [
-        {"sender": body["sender"], "message": "hur lång tid tar bygglov?"}
-    ]
+    [received] = fake_rasa.received
+    assert received["sender"] == body["sender"]
+    assert received["message"] == "hur lång tid tar bygglov?"
+    assert len(received["message_id"]) == 32
     assert response.headers["cache-control"] == "no-store"
 
     again = chat(app, body["token"], "och?")
@@ -294,6 +325,14 @@ def test_a_message_of_exactly_the_limit_is_accepted(app):
         ),
         ("application/json", b'{"message": "hej", "token": 12345678}', 403, "invalid_token"),
         ("application/json", b'{"message": "hej", "token": "made-up"}', 403, "invalid_token"),
+        # Python's json module gives up 1,000 levels deep (RecursionError): still bad JSON.
+        ("application/json", b"[" * 8000 + b"]" * 8000, 400, "invalid_json"),
+        (
+            "application/json",
+            b'{"message": ' + b'{"a": ' * 2000 + b"1" + b"}" * 2001,
+            400,
+            "invalid_json",
+        ),
         ("application/json", b'{"message": ""}', 422, "empty_message"),
         ("application/json", b'{"message": " \\n\\t "}', 422, "empty_message"),
         ("application/json", b'{"message": "\\u0000"}', 422, "empty_message"),
@@ -637,6 +676,13 @@ def test_reads_deletions_and_ratings_are_limited_per_address(config):
     assert_error(response, 429, "rate_limited")
 
 
+def test_a_token_with_a_trailing_newline_is_not_one(app):
+    token = start(app)["token"]
+    for bad in (f"{token}\n", f"\n{token}", f"{token[:20]}\n{token[20:]}"):
+        _, response = post_json(app, "/api/chat", {"token": bad, "message": "hej"})
+        assert_error(response, 403, "invalid_token")
+
+
 # ------------------------------------------------------------------ factory and texts
 
 
@@ -686,6 +732,19 @@ def test_config_from_environment():
         WebConfig.from_env({"WEB_PORT": "http"})
 
 
+def test_the_turn_is_that_of_the_message_answered_not_of_the_latest(app, fake_rasa):
+    """What a thumb rates: when the conversation's next message (another tab, a double
+    send) is stored before this answer comes back, the turn is still this message's."""
+    fake_rasa.mode = "overtaken"
+    first = start(app, "första frågan")
+    second = chat(app, first["token"], "andra frågan")
+
+    assert (first["turn"], second["turn"]) == (1, 3)  # 2 is the message that overtook
+    response = read(app, first["token"])
+    user_turns = {m["text"]: m["turn"] for m in response.json["messages"] if m["role"] == "user"}
+    assert user_turns["första frågan"] == 1 and user_turns["andra frågan"] == 3
+
+
 def test_an_unreadable_tracker_store_still_answers_without_thumbs(app, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
@@ -694,7 +753,7 @@ def test_an_unreadable_tracker_store_still_answers_without_thumbs(app, monkeypat
     def locked(*args):
         raise OperationalError("select", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(conversations, "user_message_count", locked)
+    monkeypatch.setattr(conversations, "turn_of_message", locked)
     _, response = post_json(app, "/api/chat", {"message": "hej"})
     assert response.status == 200 and response.json["turn"] is None
     assert response.json["messages"]

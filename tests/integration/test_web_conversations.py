@@ -35,10 +35,14 @@ def conversation_events() -> list:
         ActionExecuted("action_session_start"),
         SessionStarted(),
         ActionExecuted("action_listen"),
-        UserUttered("hur lång tid tar det?", {"name": "ask_promises", "confidence": 1.0}),
+        UserUttered(
+            "hur lång tid tar det?", {"name": "ask_promises", "confidence": 1.0}, message_id="m1"
+        ),
         BotUttered("Vilken tjänst gäller det?", {"buttons": BUTTONS}),
         ActionExecuted("action_listen"),
-        UserUttered(BUTTONS[0]["payload"], {"name": "inform_service", "confidence": 1.0}),
+        UserUttered(
+            BUTTONS[0]["payload"], {"name": "inform_service", "confidence": 1.0}, message_id="m2"
+        ),
         BotUttered("Tider och löften för Bygglov:"),
         BotUttered(None, {"custom": CARD}),
         BotUttered("Källa: https://www.skelleftea.se/default.aspx?id=155433"),
@@ -89,7 +93,6 @@ def test_unknown_conversation_and_missing_table_read_as_empty(db, tmp_path):
 
 def test_answer_joins_the_bot_messages_of_one_turn(db):
     url, _ = db
-    assert conversations.user_message_count(url, "conversation-a") == 2
     second = conversations.answer(url, "conversation-a", 2)
     assert second is not None and second.turn == 2 and second.timestamp
     assert second.text == (
@@ -97,6 +100,14 @@ def test_answer_joins_the_bot_messages_of_one_turn(db):
     )
     assert conversations.answer(url, "conversation-a", 3) is None
     assert conversations.answer(url, "conversation-a", 0) is None
+
+
+def test_the_turn_of_a_message_is_found_by_the_message_id_rasa_stored(db):
+    url, _ = db
+    assert conversations.turn_of_message(url, "conversation-a", "m1") == 1
+    assert conversations.turn_of_message(url, "conversation-a", "m2") == 2
+    assert conversations.turn_of_message(url, "conversation-a", "m3") is None
+    assert conversations.turn_of_message(url, "nobody-here", "m1") is None
 
 
 def test_delete_conversation_deletes_every_row_of_that_sender_only(db):

@@ -226,7 +226,10 @@ async def failed(request: Request, exc: Exception) -> HTTPResponse:
 def _feature(name: str, routes: list[Route]) -> Blueprint:
     bp = Blueprint(f"review_{name}")
     for method, uri, handler in routes:
-        bp.add_route(handler, uri, methods=[method])
+        # Text parameters unquoted: a sender id is whatever a channel stored ("a+b", "a<b>",
+        # a newline, a slash); its links are percent-encoded (rendering.transcript_url),
+        # the handler gets the id itself. (Sanic 21.12 cannot unquote an int parameter.)
+        bp.add_route(handler, uri, methods=[method], unquote=":str>" in uri)
     return bp
 
 

@@ -1,5 +1,5 @@
-"""Logging in and out: the login form (CSRF cookie, 5 failures / 15 min → 429) and
-the session cookie."""
+"""Logging in and out: the login form (CSRF cookie; after repeated failures a growing
+wait, 429 with Retry-After, bot/review/accounts.py) and the session cookie."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from sanic.response import HTTPResponse
 from bot.review import accounts, audit
 from bot.review.security import (
     CSRF_FIELD,
-    LOGIN_CSRF_COOKIE,
     LOGIN_PATH,
     SESSION_COOKIE,
     clear_cookie,
+    clear_login_csrf_cookie,
+    login_csrf_cookie,
     new_login_csrf,
     safe_next,
-    set_cookie,
+    set_login_csrf_cookie,
     set_session_cookie,
     staff,
     tokens_match,
@@ -33,7 +34,7 @@ def login_page(
     error: str | None = None,
     status: int = 200,
     username: str = "",
-    wait_minutes: int = 0,
+    wait_seconds: int = 0,
 ) -> HTTPResponse:
     token = new_login_csrf()
     response = review_of(request).page(
@@ -44,11 +45,12 @@ def login_page(
             "error": error,
             "username": username,
             "next": safe_next(request.args.get("next") or _form_or_none(request, "next")),
-            "wait_minutes": wait_minutes,
+            "wait_seconds": wait_seconds,
+            "wait_minutes": max(1, (wait_seconds + 59) // 60),
         },
         status=status,
     )
-    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, 3600)
+    set_login_csrf_cookie(request, response, token)
     return response
 
 
@@ -68,7 +70,7 @@ async def login_form(request: Request) -> HTTPResponse:
 
 async def login(request: Request) -> HTTPResponse:
     review = review_of(request)
-    if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), form_value(request, CSRF_FIELD)):
+    if not tokens_match(login_csrf_cookie(request), form_value(request, CSRF_FIELD)):
         return review.page(request, "error.html", {"code": "csrf"}, status=403)
     username = form_value(request, "username").lower()[:64]
     password = (request.form or {}).get("password") or ""
@@ -81,7 +83,7 @@ async def login(request: Request) -> HTTPResponse:
             error="rate_limited",
             status=429,
             username=username,
-            wait_minutes=max(1, (wait + 59) // 60),
+            wait_seconds=wait,
         )
         response.headers["Retry-After"] = str(wait)
         return response
@@ -96,7 +98,7 @@ async def login(request: Request) -> HTTPResponse:
     await review.run(audit.log, review.engine, user.username, audit.LOGIN, None, {"ip": ip})
     response = see_other(safe_next(form_value(request, "next")))
     set_session_cookie(request, response, token)
-    clear_cookie(request, response, LOGIN_CSRF_COOKIE)
+    clear_login_csrf_cookie(request, response)
     return response
 
 

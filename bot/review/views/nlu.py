@@ -16,6 +16,8 @@ from bot.review.tables import CONFIRMED, DISMISSED
 from bot.review.views import Route, form_value, page_number, review_of, see_other
 from bot.review.views.rendering import inbox_json, transcript_url
 
+MAX_EVENT_ID = 2**63 - 1  # the largest id a database row can have (BIGINT, SQLite INTEGER)
+
 
 async def _inbox_page(request: Request) -> tuple[int, list[queries.InboxItem], bool]:
     """The page number asked for, that page of the NLU inbox, and whether one follows."""
@@ -56,6 +58,8 @@ async def nlu_inbox_api(request: Request) -> HTTPResponse:
 @staff()
 async def nlu_verdict(request: Request, event_id: int) -> HTTPResponse:
     review = review_of(request)
+    if not 0 < event_id <= MAX_EVENT_ID:  # the database could not even compare it (a 500)
+        return review.page(request, "error.html", {"code": "bad_message"}, status=400)
     found = await review.run(queries.user_message, review.engine, event_id)
     if found is None:
         return review.page(request, "error.html", {"code": "no_message"}, status=404)

@@ -38,7 +38,9 @@ def confidence(value: float | None) -> str:
 
 
 def transcript_url(sender_id: str, message: str | None = None) -> str:
-    url = f"/granska/samtal/{quote(sender_id, safe='')}"
+    # Dots too when the id is only dots: "." and ".." would be read as path steps.
+    path = quote(sender_id, safe="") if sender_id.strip(".") else "%2E" * len(sender_id)
+    url = f"/granska/samtal/{path}"
     return f"{url}?{urlencode({'meddelande': message})}" if message else url
 
 

@@ -50,7 +50,7 @@ def json_object(request: Request) -> dict[str, Any]:
         raise ApiError("invalid_encoding", 400) from exc
     try:
         body = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise ApiError("invalid_json", 400) from exc
     if not isinstance(body, dict):
         raise ApiError("invalid_request", 400)

@@ -40,12 +40,22 @@ def _message(raw: Any) -> dict[str, Any] | None:
 
 
 async def send_message(
-    session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str, timeout: float
+    session: aiohttp.ClientSession,
+    rasa_url: str,
+    sender: str,
+    message: str,
+    timeout: float,
+    message_id: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Rasa's answer to `message`. `message_id`, when given, is stored by Rasa with the
+    user event (our channel passes it on), so the message can be found again."""
+    payload = {"sender": sender, "message": message}
+    if message_id is not None:
+        payload["message_id"] = message_id
     try:
         async with session.post(
             rasa_url + WEBHOOK_PATH,
-            json={"sender": sender, "message": message},
+            json=payload,
             timeout=aiohttp.ClientTimeout(total=timeout),
         ) as response:
             if response.status != 200:

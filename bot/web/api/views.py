@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 
 from sanic import Blueprint
@@ -106,19 +107,25 @@ async def chat(request: Request) -> HTTPResponse:
         token = incoming.token
     _count(ctx.limiter, sender, f"sender={sender}")
     message = _checked_message(request, incoming.message)
+    message_id = uuid.uuid4().hex  # Rasa stores it with this message: our turn's key
     try:
         messages = await send_message(
-            ctx.http, ctx.config.rasa_url, sender, message, ctx.config.rasa_timeout_seconds
+            ctx.http,
+            ctx.config.rasa_url,
+            sender,
+            message,
+            ctx.config.rasa_timeout_seconds,
+            message_id=message_id,
         )
     except RasaUnavailable as exc:
         logger.error("sender=%s no answer: %s", sender, exc)
         raise ApiError("unavailable", 503) from exc
     try:
-        turn: int | None = (
-            await asyncio.to_thread(
-                conversations.user_message_count, ctx.config.tracker_db_url, sender
-            )
-            or None
+        # The turn of THIS message, not the count of user messages now: another message of
+        # the same conversation may already be stored after it. None (no thumbs) when
+        # Rasa has not stored it yet (its fault reply went out before the turn ended).
+        turn = await asyncio.to_thread(
+            conversations.turn_of_message, ctx.config.tracker_db_url, sender, message_id
         )
     except SQLAlchemyError as exc:  # the answer still goes out, without thumbs
         logger.error("sender=%s tracker store not readable: %s", sender, exc)

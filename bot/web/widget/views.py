@@ -42,7 +42,14 @@ def fallback_texts_attribute(widget_texts: dict[str, Any]) -> str:
 
 def widget_blueprint() -> Blueprint:
     bp = Blueprint("widget")
-    bp.static("/widget", str(STATIC_DIR), name="widget_files")
+    # One route per file, not the folder: Sanic 21.12's folder route tries to open the
+    # folder itself for `/widget/`, `/widget//` or `/widget/%2e/` (a 500); now every other
+    # path under /widget/ is the JSON 404 of any unknown path.
+    for path in sorted(STATIC_DIR.iterdir()):
+        if path.is_file():
+            bp.static(
+                f"/widget/{path.name}", str(path), name=f"widget_{path.stem}_{path.suffix[1:]}"
+            )
     bp.static("/page.css", str(PAGE_DIR / "page.css"), name="page_css")
     page = (PAGE_DIR / "index.html").read_text(encoding="utf-8")
 
