@@ -119,6 +119,9 @@ def rows(stack, table: str, sender: str) -> list[tuple]:
 
 
 def axe_violations(page) -> list[dict]:
+    # Checked when nothing moves: mid-transition (a panel fading in) colours are half
+    # transparent and axe would measure a contrast nobody reads.
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     page.add_script_tag(path=str(AXE))
     return page.evaluate(
         """async tags => {
