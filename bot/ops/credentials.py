@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.ops.endpoints import write_generated_yaml
 from bot.settings import SettingsError, raw
 
 SOCKETIO_ENABLED = "SOCKETIO_ENABLED"
@@ -51,10 +50,4 @@ def credentials(env: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def write_credentials(path: Path, env: Mapping[str, str] | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "# Generated from environment variables by bot/ops/credentials.py; do not edit.\n"
-        + yaml.safe_dump(credentials(env), sort_keys=False),
-        encoding="utf-8",
-    )
-    return path
+    return write_generated_yaml(path, credentials(env), "bot/ops/credentials.py")

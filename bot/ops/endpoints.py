@@ -102,15 +102,23 @@ def endpoints(env: Mapping[str, str] | None = None) -> dict:
     return config
 
 
-def write_endpoints(path: Path, env: Mapping[str, str] | None = None) -> Path:
+def write_generated_yaml(path: Path, data: dict, generator: str, private: bool = False) -> Path:
+    """A YAML file Rasa reads, written from `data` with a header naming its `generator`;
+    readable by its owner only when `private` (it may hold a password)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        "# Generated from environment variables by bot/ops/endpoints.py; do not edit.\n"
-        + yaml.safe_dump(endpoints(env), sort_keys=False),
+        f"# Generated from environment variables by {generator}; do not edit.\n"
+        + yaml.safe_dump(data, sort_keys=False),
         encoding="utf-8",
     )
-    path.chmod(0o600)  # it may hold the database password
+    if private:
+        path.chmod(0o600)
     return path
+
+
+def write_endpoints(path: Path, env: Mapping[str, str] | None = None) -> Path:
+    # It may hold the database password.
+    return write_generated_yaml(path, endpoints(env), "bot/ops/endpoints.py", private=True)
 
 
 def create_database_if_missing(url: str, timeout: float = 5) -> bool:
