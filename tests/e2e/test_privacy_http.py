@@ -222,40 +222,14 @@ def test_socketio_masks_a_personnummer_split_over_two_messages(socketio_bot, cha
 
 def test_socketio_masks_and_tells_the_citizen(socketio_bot, channel_texts):
     """socket.io is off by default; when a deployment switches it on, it masks too."""
-    import socketio
-
     tracker_db_url = socketio_bot.env["TRACKER_DB_URL"]
-
     session_id = uuid.uuid4().hex
-
-    async def chat() -> list[dict]:
-        client = socketio.AsyncClient()
-        received: list[dict] = []
-        confirmed = asyncio.Event()
-        answered = asyncio.Event()
-        client.on("session_confirm", lambda *_: confirmed.set())
-
-        async def on_bot(message: dict) -> None:
-            received.append(message)
-            if message.get("text") != channel_texts.personal_data_removed:
-                answered.set()
-
-        client.on("bot_uttered", on_bot)
-        await client.connect(
-            socketio_bot.rasa_url, socketio_path="/socket.io", transports=["polling"]
-        )  # aiohttp 3.9 lacks ws timeouts
-        await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.wait(), 10)
-        await client.emit(
-            "user_uttered",
-            {"session_id": session_id, "message": "min mobil är 070-765 43 21, hej!"},
-        )
-        await asyncio.wait_for(answered.wait(), 20)
-        await asyncio.sleep(0.5)
-        await client.disconnect()
-        return received
-
-    received = asyncio.run(chat())
+    received = socketio_chat(
+        socketio_bot,
+        session_id,
+        ["min mobil är 070-765 43 21, hej!"],
+        channel_texts.personal_data_removed,
+    )
     assert received[0]["text"] == channel_texts.personal_data_removed
     assert len(received) > 1
     [event] = user_events(tracker_db_url, session_id)
