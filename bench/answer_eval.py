@@ -265,9 +265,14 @@ def print_failures(outcomes: list[Outcome], out=sys.stdout) -> None:
 def parse_seconds_per_message(model: Path, texts: list[str]) -> float:
     """Mean NLU parse time per message, in this process, with the model Rasa serves."""
     import asyncio
+    import logging
 
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    # Unconfigured, Rasa's structlog prints every parse at debug level, question text
+    # included: the blind questions must never reach the console.
+    configure_structlog(logging.WARNING)
     agent = Agent.load(str(model))
 
     async def parse_all() -> float:
