@@ -69,7 +69,7 @@ NLU_PARTS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("NLU: featurizers", ("rasa/nlu/featurizers/",)),
 ]
-OTHER = "event loop and other"
+OTHER = "other (outside a message's turn)"
 
 
 def _innermost(frames: list[str], parts: list[tuple[str, tuple[str, ...]]]) -> str | None:
