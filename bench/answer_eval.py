@@ -10,10 +10,11 @@ conversation of its own. A case is correct when
 An *invented promise* is a time in a reply ("inom 3 veckor") that the catalog does not
 state, or a declaration presented for a question that has none.
 
-Splits: `dev` (read it, learn from it), `blind` (written once by someone who saw only the
-facts sheet; never edited, never trained on: only its score is printed), `out_of_scope`
+Splits: `dev` and `dev2` (read them, learn from them), `blind` (written once by someone
+who saw only the facts sheet; never edited, never trained on: only its score is printed),
+`out_of_scope`
 (questions for other authorities), `reviewed` (cases exported from the review tool's NLU
-inbox). Failures are printed for dev and reviewed only.
+inbox). Failures are printed for dev, dev2 and reviewed only.
 
     python -m bench.answer_eval                      # trains nothing: uses models/skelleftea.tar.gz
     python -m bench.answer_eval --url http://127.0.0.1:5005 --splits dev
@@ -42,9 +43,9 @@ from bot.core.catalog import Catalog, load_catalog
 from bot.paths import PROJECT_ROOT
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "data" / "eval"
-SPLITS = ("dev", "blind", "out_of_scope", "reviewed")
+SPLITS = ("dev", "dev2", "blind", "out_of_scope", "reviewed")
 # Splits whose failures may be read (and learned from); the others print only figures.
-OPEN_SPLITS = {"dev", "reviewed"}
+OPEN_SPLITS = {"dev", "dev2", "reviewed"}
 NO_DECLARATION_KINDS = {"out_of_scope", "unrelated"}
 _FLAGS = re.IGNORECASE | re.DOTALL
 _TIME = re.compile(
@@ -82,8 +83,10 @@ def load_cases(split: str, path: Path | None = None) -> list[Case]:
     if not path.exists():
         return []
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    # A file is either {"cases": [...]} or the list of cases itself.
+    items = raw if isinstance(raw, list) else raw.get("cases") or []
     cases = []
-    for item in raw.get("cases") or []:
+    for item in items:
         cases.append(
             Case(
                 id=str(item["id"]),
