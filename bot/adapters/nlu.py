@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot import names
 from bot.core.catalog import DEFAULT_CATALOG_DIR, DEFAULT_MUNICIPALITY_FILE, CatalogStore
 from bot.core.matcher import AUTHORITY, KNOWN, ServiceMatcher
-from bot.core.questions import load_vocabulary, topic_scores
+from bot.core.questions import best_topic, load_vocabulary
 
 # What the intent classifier sees instead of a service's name.
 SERVICE_PLACEHOLDER = "tjänstenamn"
@@ -197,8 +197,7 @@ class QuestionEvidence(GraphComponent, EntityExtractorMixin):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            scores = topic_scores(self._vocabulary, text)
-            topic = max(scores, key=lambda name: scores[name]) if scores else None
+            topic = best_topic(self._vocabulary, text)
             if topic:
                 found = [{"entity": TOPIC_ENTITY, "value": topic, "confidence": 1.0}]
                 entities = message.get(ENTITIES, []) + self.add_extractor_name(found)

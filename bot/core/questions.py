@@ -72,6 +72,7 @@ class _TopicFile(BaseModel):
     aspect: str
     label: str
     cues: list[str]
+    outranks: list[str] = []
 
     class Config:
         extra = "forbid"
@@ -80,6 +81,7 @@ class _TopicFile(BaseModel):
 class _VocabularyFile(BaseModel):
     topics: dict[str, _TopicFile]
     stopwords: list[str]
+    municipality_cues: list[str] = []
 
     class Config:
         extra = "forbid"
@@ -91,12 +93,14 @@ class Topic:
     aspect: str
     label: str
     cues: tuple[tuple[str, ...], ...]
+    outranks: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class Vocabulary:
     topics: dict[str, Topic]
     stopwords: frozenset[str]
+    municipality_cues: tuple[tuple[str, ...], ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -111,10 +115,20 @@ def load_vocabulary(path: Path = TOPICS_FILE) -> Vocabulary:
             aspect=topic.aspect,
             label=topic.label,
             cues=tuple(tuple(w for w, _, _ in tokens(cue)) for cue in topic.cues if tokens(cue)),
+            outranks=frozenset(topic.outranks),
         )
         for name, topic in raw.topics.items()
     }
-    return Vocabulary(topics=topics, stopwords=frozenset(fold(w) for w in raw.stopwords))
+    unknown = {o for t in topics.values() for o in t.outranks} - set(topics)
+    if unknown:
+        raise CatalogError(f"{path}: `outranks` names unknown topics: {sorted(unknown)}")
+    return Vocabulary(
+        topics=topics,
+        stopwords=frozenset(fold(w) for w in raw.stopwords),
+        municipality_cues=tuple(
+            tuple(w for w, _, _ in tokens(cue)) for cue in raw.municipality_cues if tokens(cue)
+        ),
+    )
 
 
 def _part_matches(word: str, part: str) -> bool:
@@ -153,11 +167,31 @@ def topic_scores(vocabulary: Vocabulary, text: str) -> dict[str, float]:
     return scores
 
 
+def addresses_municipality(vocabulary: Vocabulary, text: str) -> bool:
+    """Whether the message turns to the municipality itself ("kan kommunen hjälpa?")."""
+    words = [w for w, _, _ in tokens(text)]
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        positions.setdefault(word, []).append(i)
+    return any(_cue_matches(words, positions, cue) for cue in vocabulary.municipality_cues)
+
+
 def best_topic(vocabulary: Vocabulary, text: str) -> str | None:
-    scores = topic_scores(vocabulary, text)
+    """The topic the question asks about: the heaviest of its cues, unless another topic
+    found in it outranks that one (data/topics.yml `outranks`)."""
+    return topic_from_scores(vocabulary, topic_scores(vocabulary, text))
+
+
+def topic_from_scores(vocabulary: Vocabulary, scores: dict[str, float]) -> str | None:
     if not scores:
         return None
-    return max(scores, key=lambda name: scores[name])
+    best = max(scores, key=lambda name: scores[name])
+    outranking = [
+        name for name in scores if best in vocabulary.topics[name].outranks and name != best
+    ]
+    if outranking:
+        return max(outranking, key=lambda name: scores[name])
+    return best
 
 
 def stem(word: str) -> str:
@@ -272,6 +306,12 @@ class QuestionIndex:
                 document_frequency.update(text_stems | keyword_stems)
         total = max(1, sum(len(items) for items in self.items.values()))
         self._idf = {s: math.log(1 + total / n) for s, n in document_frequency.items()}
+        # Words that name a service (its name and synonyms) and recur in its texts say
+        # nothing of which text answers: they weigh little and never make a hit specific.
+        self._name_stems = {
+            d.id: self._common_within(d.id, stems(vocabulary, " . ".join([d.name, *d.synonyms])))
+            for d in catalog.declarations.values()
+        }
         self._cue_stems = {
             stem(word)
             for topic in vocabulary.topics.values()
@@ -280,23 +320,56 @@ class QuestionIndex:
             if word not in vocabulary.stopwords
         }
 
+    def _common_within(self, service: str, words: set[str]) -> set[str]:
+        """Those of `words` that occur in a good share of the service's texts."""
+        items = self.items.get(service, [])
+        threshold = max(2, COMMON_SHARE * len(items))
+        return {
+            word
+            for word in words
+            if sum(word in self._item_stems[(service, i.id)][0] for i in items) >= threshold
+        }
+
     def rank(self, service: str, question: str, topic: str | None = None) -> list[Scored]:
         """The service's texts, most relevant to the question first (score > 0 only)."""
         # Words that say what kind of question it is ("hur lång tid", "håller inte") are
         # not its content: they count through the topic, not as shared words.
         content = stems(self.vocabulary, question) - self._cue_stems
+        naming = content & self._name_stems.get(service, set())
         ranked = []
         for item in self.items.get(service, []):
             text_stems, keyword_stems = self._item_stems[(item.service, item.id)]
-            by_keyword = content & keyword_stems
+            by_keyword = (content - naming) & keyword_stems
             shared = by_keyword | (content & text_stems)
-            score = sum(self._idf.get(s, 0.0) * (2.0 if s in by_keyword else 1.0) for s in shared)
+            score = sum(self._idf.get(s, 0.0) * _weight(s, by_keyword, naming) for s in shared)
             if self.speaks_to(item, topic):
-                score += 1.0
+                score += self._topic_bonus(topic)
             if score > 0:
-                ranked.append(Scored(score, item, len(shared), bool(by_keyword)))
+                specific = len(shared - naming)
+                ranked.append(Scored(score, item, specific, bool(by_keyword)))
         ranked.sort(key=lambda s: s.score, reverse=True)
         return ranked
 
+    def _topic_bonus(self, topic: str | None) -> float:
+        """A text that speaks to what is asked gains this; more for a fact beyond the
+        declaration ("vad kostar frukosten?" wants the text with the prices)."""
+        aspect = self.vocabulary.topics[topic].aspect if topic in self.vocabulary.topics else None
+        return FACT_TOPIC_BONUS if aspect == "facts" else TOPIC_BONUS
+
     def speaks_to(self, item: Item, topic: str | None) -> bool:
         return bool(topic) and topic in self._item_topics[(item.service, item.id)]
+
+
+# How much a shared word counts: double when the text lists it as a keyword, a quarter when
+# it only names the service.
+NAMING_WEIGHT = 0.25
+TOPIC_BONUS = 1.0
+FACT_TOPIC_BONUS = 5.0
+# A naming word in at least this share of a service's texts is common there.
+COMMON_SHARE = 0.2
+
+
+def _weight(word: str, by_keyword: set[str], naming: set[str]) -> float:
+    if word in by_keyword:
+        return 2.0
+    return NAMING_WEIGHT if word in naming else 1.0
