@@ -16,7 +16,7 @@ aspect's text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bot.core import answers
@@ -29,9 +29,10 @@ from bot.core.questions import (
     QuestionIndex,
     Scored,
     Vocabulary,
+    addresses_municipality,
+    best_topic,
     stem,
     stems,
-    topic_scores,
 )
 from bot.names import (
     INTENT_ASK_CONTACT,
@@ -70,6 +71,8 @@ SURE_OUT_OF_SCOPE = 0.9
 # A broken promise asked about in general ("om kommunen bryter ett löfte") names one of these.
 PROMISE_WORDS = ("löfte", "lovat", "lovar", "utlovat", "serviceförklaring", "garanti")
 MAX_SERVICES = 3
+# A question of a known kind this short, after a service was discussed, asks about it.
+SHORT_FOLLOW_UP = 7
 
 
 @dataclass
@@ -94,9 +97,9 @@ class Plan:
 
 
 def question_topic(vocabulary: Vocabulary, question: Question) -> str | None:
-    scores = topic_scores(vocabulary, question.text)
-    if scores:
-        return max(scores, key=lambda name: scores[name])
+    topic = best_topic(vocabulary, question.text)
+    if topic:
+        return topic
     return INTENT_TOPICS.get(question.intent or "")
 
 
@@ -107,13 +110,22 @@ def plan_answer(catalog: Catalog, index: QuestionIndex, question: Question, now:
         topic = question.remembered_topic  # "och för färdtjänst då?" asks the same again
 
     out_of_scope = question.intent == OUT_OF_SCOPE_INTENT
+    if (
+        question.services
+        and question.confidence < SURE_OUT_OF_SCOPE
+        and addresses_municipality(index.vocabulary, question.text)
+    ):
+        # "inget från Försäkringskassan, kan kommunen hjälpa med hyran?" asks us.
+        question = replace(question, authorities=[])
+        out_of_scope = False
     if question.authorities and (out_of_scope or not question.services):
         authority = catalog.authority(question.authorities[0])
         if authority is not None:
             return Plan(answers.authority_answer(catalog, authority), None, topic, "authority")
     if out_of_scope and not _asks_about_named_service(catalog, index, question, topic):
-        # A service word in an unrelated question brings no declaration.
-        return Plan(answers.out_of_scope_answer(catalog), None, None, "out_of_scope")
+        if not _follows_up(catalog, index, question, topic):
+            # A service word in an unrelated question brings no declaration.
+            return Plan(answers.out_of_scope_answer(catalog), None, None, "out_of_scope")
     if question.unknown_services and not question.services:
         unknown = [
             reply
@@ -184,6 +196,28 @@ def _asks_about_named_service(
     )
 
 
+def _follows_up(
+    catalog: Catalog, index: QuestionIndex, question: Question, topic: str | None
+) -> bool:
+    """The model took a message that names nothing for out of scope, unsure, but it goes on
+    with the conversation's service: its own words meet one of that service's texts ("och
+    kopior i A3?" after a library question), or it is a short question of a known kind
+    ("kostar intyget något?")."""
+    remembered = question.remembered_service
+    if (
+        not remembered
+        or not catalog.get(remembered)
+        or question.services
+        or question.authorities
+        or question.unknown_services
+        or question.confidence >= SURE_OUT_OF_SCOPE
+    ):
+        return False
+    if _best_score(index, remembered, question.text, topic) >= RARE_WORD:
+        return True
+    return topic is not None and len(question.text.split()) <= SHORT_FOLLOW_UP
+
+
 def _cue_matches_any(index: QuestionIndex, text: str, words: tuple[str, ...]) -> bool:
     asked = stems(index.vocabulary, text)
     return any(stem(fold(word)) in asked for word in words)
@@ -246,8 +280,17 @@ def service_replies(
     ]
     strong = [s for s in pointed if s.score >= STRONG_MATCH and s.specific]
 
+    # Texts the question points at strongly, by several words or one rare one.
+    telling = [s for s in pointed if s.score >= STRONG_MATCH]
+    leading = _leading_text(ranked, telling)
     if not declaration.text_available and aspect in (None, "promises", "not_kept"):
-        body = answers.aspect_replies(catalog, declaration, answers.OVERVIEW)
+        if telling:
+            body = answers.fact_replies(catalog, declaration, _best_texts(telling))
+        else:
+            body = answers.aspect_replies(catalog, declaration, answers.OVERVIEW)
+    elif aspect == "promises" and leading is not None:
+        # "hur lång tid tar introduktionen?": a fact, not a promise, holds the time.
+        body = answers.fact_replies(catalog, declaration, [leading])
     elif aspect == "promises":
         body = _promise_replies(catalog, declaration, ranked)
     elif aspect in (answers.EXPECTATIONS, answers.NOT_KEPT, answers.CONTACT):
@@ -264,6 +307,17 @@ def service_replies(
     else:
         body = answers.aspect_replies(catalog, declaration, answers.OVERVIEW)
     return body + answers.source_replies(catalog, declaration, today)
+
+
+def _leading_text(ranked: list[Scored], telling: list[Scored]) -> str | None:
+    """A text beyond the promises that the question's own words point at clearly more
+    than at any promise, or None."""
+    if not telling or telling[0].item.source == PROMISE:
+        return None
+    promises = [s.score for s in ranked if s.item.source == PROMISE]
+    if telling[0].score >= CLEAR_LEAD * max(promises, default=0.0):
+        return telling[0].item.text
+    return None
 
 
 def _best_texts(ranked: list[Scored]) -> list[str]:

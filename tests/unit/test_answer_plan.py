@@ -21,11 +21,12 @@ def index(catalog):
     return QuestionIndex(catalog, load_vocabulary())
 
 
-def ask(catalog, index, text, intent="ask_overview", **remembered):
+def ask(catalog, index, text, intent="ask_overview", confidence=1.0, **remembered):
     found = ServiceMatcher(catalog).find(text)
     question = Question(
         text=text,
         intent=intent,
+        confidence=confidence,
         services=[m.value for m in found if m.entity == KNOWN],
         authorities=[m.value for m in found if m.entity == AUTHORITY],
         remembered_service=remembered.get("service"),
@@ -49,6 +50,10 @@ def said(plan) -> str:
         ("vad händer om ni inte håller det", "not_kept"),
         ("vilket nummer ringer jag", "contact"),
         ("how long does it take", "times"),
+        # A topic that outranks another wins whatever the weights (data/topics.yml).
+        ("hur lång tid har jag på mig att överklaga beslutet", "appeal"),
+        ("ni lovade svar inom 8 veckor och nu har det gått 11, vad gör ni åt det", "not_kept"),
+        ("hur länge är kartan giltig", "validity"),
     ],
 )
 def test_the_topic_comes_from_the_citizens_own_words(text, topic):
@@ -88,3 +93,45 @@ def test_no_service_and_no_context_asks_which_service(catalog, index):
 def test_a_declaration_without_text_promises_nothing(catalog, index):
     plan = ask(catalog, index, "hur lång tid tar det att få hemtjänst?", "ask_promises")
     assert plan.replies[0].response == "utter_declaration_text_missing"
+
+
+def test_an_unsure_out_of_scope_follow_up_stays_on_the_conversations_service(catalog, index):
+    plan = ask(catalog, index, "och kopior i färg då?", "out_of_scope", 0.6, service="bibliotek")
+    assert plan.kind == "service" and plan.service == "bibliotek"
+    assert "kr" in said(plan)
+
+
+def test_a_sure_out_of_scope_follow_up_is_still_out_of_scope(catalog, index):
+    plan = ask(catalog, index, "och kopior i färg då?", "out_of_scope", 0.95, service="bibliotek")
+    assert plan.kind == "out_of_scope" and plan.service is None
+
+
+def test_an_unrelated_long_message_after_a_service_question_stays_out_of_scope(catalog, index):
+    text = "vem tror du vinner melodifestivalen i år, jag håller på Loreen"
+    plan = ask(catalog, index, text, "out_of_scope", 0.6, service="bibliotek")
+    assert plan.kind == "out_of_scope"
+
+
+def test_a_declaration_without_its_text_still_answers_the_fact_asked_for(catalog, index):
+    text = said(ask(catalog, index, "vad kostar frukosten i en LSS-gruppbostad?", "ask_promises"))
+    assert "frukost 22 kr" in text
+
+
+def test_a_time_held_by_a_text_beyond_the_promises_comes_first(catalog, index):
+    plan = ask(catalog, index, "hur lång tid tar inskolningen på förskolan?", "ask_promises")
+    assert plan.service == "forskoleplats"
+    assert "10 arbetsdagar" in said(plan)
+    assert "4 månader" not in said(plan)  # not the promises, which say nothing of it
+
+
+def test_another_authority_in_a_story_does_not_take_a_question_to_the_municipality(
+    catalog, index
+):
+    text = "har inte råd med hyran, inget kommer från försäkringskassan. kan kommunen hjälpa?"
+    plan = ask(catalog, index, text, "out_of_scope", 0.7)
+    assert plan.kind == "service" and plan.service == "forsorjningsstod"
+
+
+def test_another_authority_alone_is_still_named(catalog, index):
+    plan = ask(catalog, index, "när betalar försäkringskassan ut föräldrapenningen", "out_of_scope")
+    assert plan.kind == "authority"
