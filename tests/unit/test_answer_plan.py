@@ -124,9 +124,7 @@ def test_a_time_held_by_a_text_beyond_the_promises_comes_first(catalog, index):
     assert "4 månader" not in said(plan)  # not the promises, which say nothing of it
 
 
-def test_another_authority_in_a_story_does_not_take_a_question_to_the_municipality(
-    catalog, index
-):
+def test_another_authority_in_a_story_does_not_take_a_question_to_the_municipality(catalog, index):
     text = "har inte råd med hyran, inget kommer från försäkringskassan. kan kommunen hjälpa?"
     plan = ask(catalog, index, text, "out_of_scope", 0.7)
     assert plan.kind == "service" and plan.service == "forsorjningsstod"
