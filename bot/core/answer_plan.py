@@ -140,7 +140,11 @@ def plan_answer(catalog: Catalog, index: QuestionIndex, question: Question, now:
         general_score = _best_score(index, GENERAL, question.text, topic)
         services = _services_from_context(catalog, index, question, topic, general_score)
         if not services:
-            return general or Plan([], None, topic, "ask_service", ask_service=True)
+            return (
+                general
+                or _general_by_rare_word(catalog, index, question, topic, now)
+                or Plan([], None, topic, "ask_service", ask_service=True)
+            )
         if topic is None and question.intent not in OVERVIEW_INTENTS:
             topic = question.remembered_topic
 
@@ -180,6 +184,28 @@ def _general_plan(
         replies = answers.general_fact_replies(catalog, texts, strong[0].item.topic, today)
         return Plan(replies, None, topic, "general_fact")
     return None
+
+
+def _general_by_rare_word(
+    catalog: Catalog, index: QuestionIndex, question: Question, topic: str | None, now: datetime
+) -> Plan | None:
+    """No service in sight, and a general fact that the question meets by a rare word
+    ("Mina sidor", "BankID") or by what it asks: that fact, rather than service buttons."""
+    if question.intent == OUT_OF_SCOPE_INTENT:
+        return None
+    ranked = index.rank(GENERAL, question.text, topic, cue_words=True)
+    if not ranked:
+        return None
+    best = ranked[0]
+    by_words = best.score - (index.topic_bonus(topic) if index.speaks_to(best.item, topic) else 0)
+    # The best text leads, or those close behind it are about the same (three appeal facts).
+    rivals = [s for s in ranked[1:] if s.item.topic != best.item.topic]
+    runner_up = rivals[0].score if rivals else 0.0
+    if by_words < STRONG_MATCH or best.score < CLEAR_LEAD * runner_up:
+        return None
+    texts = _best_texts(ranked)
+    replies = answers.general_fact_replies(catalog, texts, ranked[0].item.topic, now.date())
+    return Plan(replies, None, topic, "general_fact")
 
 
 def _asks_about_named_service(

@@ -312,6 +312,16 @@ class QuestionIndex:
             d.id: self._common_within(d.id, stems(vocabulary, " . ".join([d.name, *d.synonyms])))
             for d in catalog.declarations.values()
         }
+        # The cue words of the kinds of question a declaration answers (times, duties, not
+        # kept, contact) as against the facts beyond it ("Mina sidor", "BankID", "app").
+        self._kind_cue_stems = {
+            stem(word)
+            for topic in vocabulary.topics.values()
+            if topic.aspect != "facts"
+            for cue in topic.cues
+            for word in cue
+            if word not in vocabulary.stopwords
+        }
         self._cue_stems = {
             stem(word)
             for topic in vocabulary.topics.values()
@@ -330,11 +340,17 @@ class QuestionIndex:
             if sum(word in self._item_stems[(service, i.id)][0] for i in items) >= threshold
         }
 
-    def rank(self, service: str, question: str, topic: str | None = None) -> list[Scored]:
-        """The service's texts, most relevant to the question first (score > 0 only)."""
-        # Words that say what kind of question it is ("hur lång tid", "håller inte") are
-        # not its content: they count through the topic, not as shared words.
-        content = stems(self.vocabulary, question) - self._cue_stems
+    def rank(
+        self, service: str, question: str, topic: str | None = None, cue_words: bool = False
+    ) -> list[Scored]:
+        """The service's texts, most relevant to the question first (score > 0 only).
+
+        Words that say what kind of question it is ("hur lång tid", "håller inte") are not
+        its content: they count through the topic, not as shared words. With `cue_words`, only
+        the cues of the kinds of question do not count (a general question's fact cues may
+        be all it has: "Mina sidor", "BankID")."""
+        content = stems(self.vocabulary, question)
+        content -= self._kind_cue_stems if cue_words else self._cue_stems
         naming = content & self._name_stems.get(service, set())
         ranked = []
         for item in self.items.get(service, []):
@@ -343,14 +359,14 @@ class QuestionIndex:
             shared = by_keyword | (content & text_stems)
             score = sum(self._idf.get(s, 0.0) * _weight(s, by_keyword, naming) for s in shared)
             if self.speaks_to(item, topic):
-                score += self._topic_bonus(topic)
+                score += self.topic_bonus(topic)
             if score > 0:
                 specific = len(shared - naming)
                 ranked.append(Scored(score, item, specific, bool(by_keyword)))
         ranked.sort(key=lambda s: s.score, reverse=True)
         return ranked
 
-    def _topic_bonus(self, topic: str | None) -> float:
+    def topic_bonus(self, topic: str | None) -> float:
         """A text that speaks to what is asked gains this; more for a fact beyond the
         declaration ("vad kostar frukosten?" wants the text with the prices)."""
         aspect = self.vocabulary.topics[topic].aspect if topic in self.vocabulary.topics else None

@@ -133,3 +133,25 @@ def test_another_authority_in_a_story_does_not_take_a_question_to_the_municipali
 def test_another_authority_alone_is_still_named(catalog, index):
     plan = ask(catalog, index, "när betalar försäkringskassan ut föräldrapenningen", "out_of_scope")
     assert plan.kind == "authority"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("vad kan man göra på mina sidor", "följa ditt ärende"),
+        ("behöver jag bankid för era e-tjänster", "e-legitimation"),
+        ("hur överklagar jag ett beslut från kommunen", "tre veckor"),
+    ],
+)
+def test_a_general_question_that_names_no_service_gets_the_general_fact(
+    catalog, index, text, expected
+):
+    plan = ask(catalog, index, text)
+    assert plan.kind == "general_fact" and not plan.ask_service
+    assert expected in said(plan)
+
+
+@pytest.mark.parametrize("text", ["hur lång tid tar det?", "vad kostar det?", "när kommer ni?"])
+def test_a_bare_question_of_a_kind_still_asks_which_service(catalog, index, text):
+    plan = ask(catalog, index, text, "ask_promises")
+    assert plan.ask_service and plan.replies == []
