@@ -225,10 +225,11 @@ def _asks_about_named_service(
 def _follows_up(
     catalog: Catalog, index: QuestionIndex, question: Question, topic: str | None
 ) -> bool:
-    """The model took a message that names nothing for out of scope, unsure, but it goes on
-    with the conversation's service: its own words meet one of that service's texts ("och
-    kopior i A3?" after a library question), or it is a short question of a known kind
-    ("kostar intyget något?")."""
+    """The model took a message that names nothing for out of scope, but it goes on with
+    the conversation's service: its own words meet one of that service's texts closely
+    ("och kopior i A3?" after a library question), or the model is unsure and the words
+    meet one by a rare word, or it is a short question of a known kind ("kostar intyget
+    något?")."""
     remembered = question.remembered_service
     if (
         not remembered
@@ -236,10 +237,14 @@ def _follows_up(
         or question.services
         or question.authorities
         or question.unknown_services
-        or question.confidence >= SURE_OUT_OF_SCOPE
     ):
         return False
-    if _best_score(index, remembered, question.text, topic) >= RARE_WORD:
+    own = _best_score(index, remembered, question.text, topic)
+    if own >= 2 * STRONG_MATCH:
+        return True  # its words are that service's, however sure the model is
+    if question.confidence >= SURE_OUT_OF_SCOPE:
+        return False
+    if own >= RARE_WORD:
         return True
     return topic is not None and len(question.text.split()) <= SHORT_FOLLOW_UP
 

@@ -101,8 +101,15 @@ def test_an_unsure_out_of_scope_follow_up_stays_on_the_conversations_service(cat
     assert "kr" in said(plan)
 
 
+def test_a_follow_up_in_the_services_own_words_stays_however_sure_the_model(catalog, index):
+    plan = ask(catalog, index, "och kopior i A3 färg?", "out_of_scope", 0.99, service="bibliotek")
+    assert plan.kind == "service" and plan.service == "bibliotek"
+
+
 def test_a_sure_out_of_scope_follow_up_is_still_out_of_scope(catalog, index):
-    plan = ask(catalog, index, "och kopior i färg då?", "out_of_scope", 0.95, service="bibliotek")
+    plan = ask(
+        catalog, index, "och hur gör jag med skatten?", "out_of_scope", 0.95, service="bibliotek"
+    )
     assert plan.kind == "out_of_scope" and plan.service is None
 
 
