@@ -118,6 +118,11 @@ def plan_answer(catalog: Catalog, index: QuestionIndex, question: Question, now:
         # "inget från Försäkringskassan, kan kommunen hjälpa med hyran?" asks us.
         question = replace(question, authorities=[])
         out_of_scope = False
+    winning = [
+        a for a in map(catalog.authority, question.authorities) if a and a.wins_over_services
+    ]
+    if winning:
+        return Plan(answers.authority_answer(catalog, winning[0]), None, topic, "authority")
     if question.authorities and (out_of_scope or not question.services):
         authority = catalog.authority(question.authorities[0])
         if authority is not None:

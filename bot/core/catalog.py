@@ -181,6 +181,9 @@ class Authority(_Strict):
     web: str
     phone: str | None = None
     note: str | None = None
+    # Named, it answers the question even where a service of ours is named too (another
+    # municipality: "vad lovar Umeå kommun om bygglov?").
+    wins_over_services: bool = False
     words: list[str] = Field(..., min_items=1)
 
 

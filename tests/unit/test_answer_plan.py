@@ -162,3 +162,15 @@ def test_a_general_question_that_names_no_service_gets_the_general_fact(
 def test_a_bare_question_of_a_kind_still_asks_which_service(catalog, index, text):
     plan = ask(catalog, index, text, "ask_promises")
     assert plan.ask_service and plan.replies == []
+
+
+def test_another_municipality_named_wins_over_our_service_word(catalog, index):
+    plan = ask(catalog, index, "hur lång tid tar bygglov hos Umeå kommun?", "ask_promises")
+    assert plan.kind == "authority" and plan.service is None
+    urls = {d.source_url for d in catalog.declarations.values()}
+    assert not any(url in said(plan) for url in urls)
+
+
+def test_moving_from_another_municipality_is_still_our_question(catalog, index):
+    plan = ask(catalog, index, "vi flyttar från Umeå hit, hur söker jag förskoleplats?")
+    assert plan.kind == "service" and plan.service == "forskoleplats"
