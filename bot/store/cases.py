@@ -17,6 +17,7 @@ year that races another for the counter's new row tries again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -33,11 +34,15 @@ from bot.core.cases import (
     case_year,
     check_state_change,
 )
+from bot.settings import number
 from bot.store.conversations import engine_for
 
 logger = logging.getLogger(__name__)
 
 MAX_NOTE_CHARS = 4000
+# How long a closed case is kept (CASE_RETENTION_DAYS): the municipality's gallringsbeslut
+# decides; until then a year after it was closed.
+DEFAULT_CASE_RETENTION_DAYS = 365
 _NUMBERING_ATTEMPTS = 5
 
 # Forwarding to the responsible nämnd (bot/review: e-mail when SMTP is configured).
@@ -406,6 +411,22 @@ def purge_closed_cases(db_url: str, days: int, now: datetime | None = None) -> i
     if deleted:
         logger.info("purged %d cases closed before %s", deleted, f"{cutoff:%Y-%m-%d}")
     return int(deleted)
+
+
+def case_retention_days(env: Mapping[str, str] | None = None) -> int:
+    """CASE_RETENTION_DAYS, at least 1 (default 365); a bad value is a SettingsError."""
+    return number(env, "CASE_RETENTION_DAYS", DEFAULT_CASE_RETENTION_DAYS, minimum=1, unit="days")
+
+
+def purge_closed_cases_now(db_url: str, env: Mapping[str, str] | None = None) -> int | None:
+    """The daily purge's step for cases (bot.store.retention.DailyPurge): closed cases
+    older than CASE_RETENTION_DAYS go, with their notes and contact details. A failure is
+    logged and tried again the next day (None)."""
+    try:
+        return purge_closed_cases(db_url, case_retention_days(env))
+    except Exception:  # noqa: BLE001 - the bot keeps running; next attempt tomorrow
+        logger.exception("The daily purge of closed cases failed")
+        return None
 
 
 def case_counts_by_month(

@@ -231,3 +231,15 @@ def test_contact_details_never_reach_the_log(case_db, catalog, caplog):
     assert case.number in caplog.text
     for secret in ("Anna", "anna@example.se", "070-123"):
         assert secret not in caplog.text
+
+
+def test_the_daily_purge_step_uses_case_retention_days(case_db, catalog):
+    long_ago = datetime.now(timezone.utc) - timedelta(days=400)
+    old = store.register_case(case_db, _report(catalog), now=long_ago)
+    store.change_state(case_db, old.number, "avslutad", "rita", now=long_ago)
+    recent = store.register_case(case_db, _report(catalog), now=long_ago)
+    store.change_state(case_db, recent.number, "avslutad", "rita")  # closed today
+    assert store.purge_closed_cases_now(case_db, {"CASE_RETENTION_DAYS": "abc"}) is None
+    assert store.purge_closed_cases_now(case_db, {"CASE_RETENTION_DAYS": "365"}) == 1
+    assert store.find_case(case_db, old.number) is None
+    assert store.find_case(case_db, recent.number) is not None
