@@ -34,6 +34,7 @@ from bot.core.cases import (
     case_year,
     check_state_change,
 )
+from bot.core.clock import STOCKHOLM
 from bot.settings import number
 from bot.store.conversations import engine_for
 
@@ -430,16 +431,22 @@ def purge_closed_cases_now(db_url: str, env: Mapping[str, str] | None = None) ->
 
 
 def case_counts_by_month(
-    db_url: str, since: datetime | None = None
+    db_url: str, since: datetime | None = None, until: datetime | None = None
 ) -> list[tuple[str, str, str, int]]:
-    """(month 'YYYY-MM', service_id, promise_id, number of cases) for the dashboard."""
+    """(month 'YYYY-MM' in Swedish time, service_id, promise_id, cases reported) for the
+    dashboard, for cases reported from `since` up to (not including) `until`."""
     query = sa.select(cases.c.created_at, cases.c.service_id, cases.c.promise_id)
     if since is not None:
         query = query.where(cases.c.created_at >= since)
+    if until is not None:
+        query = query.where(cases.c.created_at < until)
+    engine = engine_for(db_url)
+    if not sa.inspect(engine).has_table(cases.name):
+        return []
     counts: dict[tuple[str, str, str], int] = {}
-    with engine_for(db_url).connect() as connection:
+    with engine.connect() as connection:
         for created_at, service_id, promise_id in connection.execute(query):
-            month = f"{_aware(created_at):%Y-%m}"
+            month = f"{_aware(created_at).astimezone(STOCKHOLM):%Y-%m}"  # type: ignore[union-attr]
             key = (month, service_id, promise_id)
             counts[key] = counts.get(key, 0) + 1
     return sorted((*key, count) for key, count in counts.items())

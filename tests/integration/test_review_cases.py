@@ -263,3 +263,41 @@ def test_the_list_is_quick_enough(app):
     started = time.perf_counter()
     assert rita.get("/granska/arenden").status == 200
     assert time.perf_counter() - started < 2
+
+
+def test_breaches_per_service_and_promise_per_month_beside_the_questions(db_url):
+    from collections import Counter
+    from datetime import date
+
+    from bot.review.breaches import breaches
+    from bot.review.stats import Dashboard, Day
+
+    days = [
+        Day(date(2026, 3, 2), services=Counter({"bygglov": 4, "snorojning": 1})),
+        Day(date(2026, 3, 20), services=Counter({"bygglov": 3})),
+        Day(date(2026, 4, 11), services=Counter({"snorojning": 6})),
+    ]
+    broken = breaches(db_url, Dashboard(date(2026, 3, 1), date(2026, 4, 30), days))
+    assert [(r.month, r.service_id, r.reports, r.questions) for r in broken.by_service] == [
+        ("2026-03", "bygglov", 2, 7),
+        ("2026-04", "snorojning", 1, 6),
+    ]
+    assert [(r.month, r.promise_id, r.reports) for r in broken.by_promise] == [
+        ("2026-03", "aterkoppling", 1),
+        ("2026-03", "beslut_enkelt_arende", 1),
+        ("2026-04", "start_ovriga_gc", 1),
+    ]
+    assert broken.total == 3
+    outside = breaches(db_url, Dashboard(date(2026, 5, 1), date(2026, 5, 31), []))
+    assert outside.by_service == [] and outside.total == 0
+
+
+def test_the_dashboard_shows_the_breach_counts(app):
+    rita = client(app, "rita")
+    page = rita.get("/granska/oversikt", params={"fran": "2026-03-01", "till": "2026-04-30"})
+    assert page.status == 200
+    assert "Anmälda brutna löften" in page.text
+    assert re.search(
+        r"<th scope=\"row\">2026-03</th><td>Bygglov</td><td class=\"num\">2</td>", page.text
+    )
+    assert "Kommunen hör av sig till dig inom 7 arbetsdagar" in page.text  # the promise's text
