@@ -342,7 +342,10 @@ def service_replies(
         body = answers.not_covered_replies(catalog, declaration, label)
     else:
         body = answers.aspect_replies(catalog, declaration, answers.OVERVIEW)
-    return body + answers.source_replies(catalog, declaration, today)
+    replies = body + answers.source_replies(catalog, declaration, today)
+    if aspect == answers.NOT_KEPT:  # the citizen may register the broken promise
+        replies += answers.report_offer_replies(catalog, declaration)
+    return replies
 
 
 def _leading_text(ranked: list[Scored], telling: list[Scored]) -> str | None:

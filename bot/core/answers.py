@@ -45,6 +45,7 @@ UTTER_MORE_PROMISES = "utter_more_promises"
 UTTER_EXPECTATIONS = "utter_expectations"
 UTTER_NO_EXPECTATIONS = "utter_no_expectations"
 UTTER_NOT_KEPT = "utter_not_kept"
+UTTER_OFFER_REPORT = "utter_offer_report"
 UTTER_CONTACT = "utter_service_contact"
 UTTER_CONTACT_WITH_OPTION = "utter_service_contact_with_option"
 UTTER_BOARD = "utter_responsible_board"
@@ -210,6 +211,16 @@ def _not_kept(catalog: Catalog, declaration: Declaration) -> list[Reply]:
     lines = declaration.if_not_kept or catalog.municipality.serviceforklaring.if_not_kept
     values = _base_values(catalog, declaration)
     return [Reply(UTTER_NOT_KEPT, {**values, "not_kept_list": bullets(lines)})]
+
+
+def report_offer_replies(catalog: Catalog, declaration: Declaration) -> list[Reply]:
+    """The offer to register a broken promise as a case (after the answer about what
+    happens when one is not kept); the widget shows the card as a button that opens its
+    report form (bot/web/api/cases.py). Nothing to offer where no promise is published."""
+    if not (declaration.text_available and declaration.promises):
+        return []
+    card = {"type": "report_offer", "service": declaration.id, "name": declaration.name}
+    return [Reply(UTTER_OFFER_REPORT, _base_values(catalog, declaration), card=card)]
 
 
 def _contact(catalog: Catalog, declaration: Declaration) -> list[Reply]:

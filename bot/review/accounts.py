@@ -31,8 +31,11 @@ from sqlalchemy.engine import Engine
 from bot.review.tables import login_failures, sessions, users
 
 REVIEWER = "reviewer"
+CASE_HANDLER = "handlaggare"  # handles citizens' cases (Ärenden), sees their contact details
 ADMIN = "admin"
-ROLES = (REVIEWER, ADMIN)
+ROLES = (REVIEWER, CASE_HANDLER, ADMIN)
+# The roles with case access: contact details, notes, state changes, forwarding, exports.
+CASE_ROLES = frozenset({CASE_HANDLER, ADMIN})
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")  # fullmatch: no trailing newline
 MIN_PASSWORD_LENGTH = 12
@@ -65,6 +68,10 @@ class User:
     def is_admin(self) -> bool:
         return self.role == ADMIN
 
+    @property
+    def has_case_access(self) -> bool:
+        return self.role in CASE_ROLES
+
 
 @dataclass(frozen=True)
 class Session:
@@ -76,6 +83,10 @@ class Session:
     @property
     def is_admin(self) -> bool:
         return self.role == ADMIN
+
+    @property
+    def has_case_access(self) -> bool:
+        return self.role in CASE_ROLES
 
 
 def _user(row: sa.engine.Row) -> User:

@@ -32,6 +32,11 @@ EXPORT_TESTS = "export_tests"
 EXPORT_CSV = "export_csv"
 ADD_USER = "add_user"
 REMOVE_USER = "remove_user"
+OPEN_CASE = "open_case"
+CASE_STATE = "case_state"
+CASE_NOTE = "case_note"
+CASE_FORWARD = "case_forward"
+EXPORT_CASES = "export_cases"
 
 PAGE_SIZE = 100
 

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from bot.settings import number
+from bot.store.cases import purge_closed_cases_now
 from bot.store.conversations import delete_conversation, engine_for, events
 
 logger = logging.getLogger(__name__)
@@ -179,4 +180,5 @@ class DailyPurge:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.run_once()
+            purge_closed_cases_now(self.db_url)  # cases: CASE_RETENTION_DAYS after closing
             self._stop.wait(self.interval)

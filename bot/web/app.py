@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from bot.content_length_guard import install as install_content_length_guard
 from bot.core.catalog import CatalogStore
 from bot.review import review_blueprint
+from bot.store.cases import create_case_tables
 from bot.store.feedback import create_feedback_table
 from bot.web.api import api_blueprint
 from bot.web.api.rate_limit import RateLimiter
@@ -105,6 +106,7 @@ def create_app(
         app.ctx.http = aiohttp.ClientSession()
         if "api" in features:
             await asyncio.to_thread(create_feedback_table, config.tracker_db_url)
+            await asyncio.to_thread(create_case_tables, config.tracker_db_url)
 
     @app.after_server_stop
     async def close_connections(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.core.cases import MAX_DESCRIPTION_CHARS
 from bot.core.catalog import CatalogError, load_municipality
 
 # Every error code the API can return; web_texts.yml must have a message for each.
@@ -30,6 +31,16 @@ ERROR_CODES = (
     "method_not_allowed",
     "unavailable",
     "internal",
+    # Reports of broken promises (bot/web/api/cases.py; codes of bot/core/cases.py).
+    "empty_description",
+    "long_description",
+    "unknown_service",
+    "unknown_promise",
+    "contact_required",
+    "bad_email",
+    "bad_phone",
+    "long_name",
+    "case_unavailable",
 )
 WIDGET_KEYS = (
     "launcher",
@@ -68,11 +79,36 @@ WIDGET_KEYS = (
     "unavailable",
     "characters_left",
 )
+# The report form of the widget (a broken promise; bot/web/api/cases.py).
+REPORT_KEYS = (
+    "offer_button",
+    "heading",
+    "intro",
+    "service_label",
+    "promise_legend",
+    "description_label",
+    "description_hint",
+    "reply_legend",
+    "anonymous",
+    "anonymous_hint",
+    "wants_reply",
+    "name_label",
+    "email_label",
+    "phone_label",
+    "contact_hint",
+    "submit",
+    "cancel",
+    "sending",
+    "registered",
+    "registered_reply",
+    "failed",
+)
 
 
 class _TextsFile(BaseModel):
     errors: dict[str, str]
     widget: dict[str, Any]
+    report: dict[str, str]
 
     class Config:
         extra = "forbid"
@@ -81,6 +117,7 @@ class _TextsFile(BaseModel):
 class WebTexts(BaseModel):
     errors: dict[str, str]
     widget: dict[str, Any]
+    report: dict[str, str]
 
     def error(self, code: str) -> str:
         return self.errors.get(code) or self.errors["internal"]
@@ -103,6 +140,7 @@ def load_web_texts(path: Path, municipality_file: Path, max_message_chars: int) 
     for section, expected, actual in (
         ("errors", ERROR_CODES, raw.errors),
         ("widget", WIDGET_KEYS, raw.widget),
+        ("report", REPORT_KEYS, raw.report),
     ):
         missing = sorted(set(expected) - set(actual))
         unknown = sorted(set(actual) - set(expected))
@@ -116,8 +154,13 @@ def load_web_texts(path: Path, municipality_file: Path, max_message_chars: int) 
         "kundtjanst_phone": kundtjanst.phone,
         "kundtjanst_email": kundtjanst.email,
         "max_message_chars": max_message_chars,
+        "max_description_chars": MAX_DESCRIPTION_CHARS,
     }
     try:
-        return WebTexts(errors=_fill(raw.errors, values), widget=_fill(raw.widget, values))
+        return WebTexts(
+            errors=_fill(raw.errors, values),
+            widget=_fill(raw.widget, values),
+            report=_fill(raw.report, values),
+        )
     except (KeyError, IndexError, ValueError) as exc:
         raise CatalogError(f"{path}: unknown placeholder {exc}") from exc

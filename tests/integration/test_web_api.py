@@ -245,7 +245,11 @@ def test_texts_come_from_the_data_file(app):
     _, response = app.test_client.get("/api/texts")
     assert response.status == 200
     assert response.json["texts"]["delete"] == TEXTS["widget"]["delete"] == "Radera min chatt"
-    assert response.json["limits"] == {"max_message_chars": 1000, "timeout_seconds": 15.0}
+    assert response.json["limits"] == {
+        "max_message_chars": 1000,
+        "max_description_chars": 2000,
+        "timeout_seconds": 15.0,
+    }
 
 
 @pytest.mark.parametrize("path", ["/", "/api/health", "/granska/logga-in"])

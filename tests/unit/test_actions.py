@@ -229,3 +229,37 @@ def test_fallback_offers_the_likeliest_intents_with_the_service(domain):
         "/out_of_scope",
     ]
     assert "Bygglov" in buttons[0]["title"]
+
+
+def _report_offers(messages):
+    return [m["custom"] for m in messages if (m["custom"] or {}).get("type") == "report_offer"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["och om ni inte håller det?", "ni har inte hört av er inom 7 arbetsdagar, löftet hölls inte"],
+)
+def test_after_the_answer_about_a_broken_promise_the_bot_offers_to_register_it(domain, text):
+    _, messages, rendered = answer(
+        domain, "ask_not_kept", [service_entity("bygglov")], slots={"service": "bygglov"}, text=text
+    )
+    assert _report_offers(messages) == [
+        {"type": "report_offer", "service": "bygglov", "name": "Bygglov"}
+    ]
+    offer = next(m for m in messages if m["response"] == "utter_offer_report")
+    assert messages.index(offer) > 0  # after the answer itself
+    assert "anmäla" in render(offer, domain) and "bygglov" in render(offer, domain)
+    assert "{" not in rendered
+
+
+@pytest.mark.parametrize(
+    ("intent", "service"),
+    [
+        ("ask_promises", "bygglov"),  # not about a broken promise
+        ("ask_not_kept", "hemtjanst"),  # the declaration's text is missing: no promises
+    ],
+)
+def test_no_offer_to_register_where_it_does_not_fit(domain, intent, service):
+    _, messages, _ = answer(domain, intent, [service_entity(service)])
+    assert _report_offers(messages) == []
+    assert not any(m["response"] == "utter_offer_report" for m in messages)

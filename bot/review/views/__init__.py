@@ -17,6 +17,7 @@
 | GET/POST /granska/admin/anvandare[/ta-bort]  | admin    | staff accounts                        |
 | GET      /granska/admin/installningar        | admin    | retention setting and purge log       |
 | GET      /granska/admin/logg                 | admin    | audit log                             |
+| GET/POST /granska/arenden[/...]              | staff    | citizens' cases (views/cases.py)      |
 | GET      /granska/api/...                    | reviewer | the same as JSON (401 if no session)  |
 
 Handlers parse input, check nothing but the request shape (roles and CSRF are in
@@ -237,13 +238,15 @@ def review_blueprint() -> BlueprintGroup:
     """One blueprint per feature (plus the static files and the start/stop listeners),
     grouped under /granska; every response gets our headers and error pages."""
     # Imported here: the feature modules import ReviewContext and the helpers above.
-    from bot.review.views import admin, auth, conversations, dashboard, nlu
+    from bot.review.views import admin, auth, cases, conversations, dashboard, nlu
 
     base = Blueprint("review")
     base.static("/static", str(STATIC_DIR), name="static")
     base.listener("before_server_start")(start)
     base.listener("after_server_start")(keep_dashboard_warm)
     base.listener("before_server_stop")(stop_warming)
+    base.listener("after_server_start")(cases.retry_forwarding)
+    base.listener("before_server_stop")(cases.stop_forwarding)
     group = Blueprint.group(
         base,
         _feature("auth", auth.ROUTES),
@@ -251,6 +254,7 @@ def review_blueprint() -> BlueprintGroup:
         _feature("nlu", nlu.ROUTES),
         _feature("dashboard", dashboard.ROUTES),
         _feature("admin", admin.ROUTES),
+        _feature("cases", cases.ROUTES),
         url_prefix="/granska",
     )
     group.on_response(headers)

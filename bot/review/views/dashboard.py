@@ -5,7 +5,9 @@ from __future__ import annotations
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot.core.catalog import default_store
 from bot.review import charts, stats
+from bot.review.breaches import breaches
 from bot.review.filters import Filters
 from bot.review.security import staff
 from bot.review.views import Route, review_of
@@ -23,10 +25,19 @@ async def _dashboard(request: Request) -> stats.Dashboard:
 async def dashboard(request: Request) -> HTTPResponse:
     review = review_of(request)
     board = await _dashboard(request)
+    broken = await review.run(breaches, request.app.ctx.config.tracker_db_url, board)
+    catalog = default_store().get()
+    promise_texts = {(d.id, p.id): p.text for d in catalog.sorted_by_name() for p in d.promises}
     return review.page(
         request,
         "dashboard.html",
-        {"d": board, "charts": charts, "services": review.choices.services},
+        {
+            "d": board,
+            "charts": charts,
+            "services": review.choices.services,
+            "broken": broken,
+            "promise_texts": promise_texts,
+        },
     )
 
 

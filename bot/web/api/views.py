@@ -8,6 +8,7 @@
 | GET    /api/conversation| the transcript and ratings, to restore the widget (token) |
 | DELETE /api/conversation| deletes the conversation and its ratings (token)          |
 | POST   /api/feedback    | {token, turn, rating: up/down} -> 201                     |
+| GET    /api/report/services, POST /api/cases | reports of broken promises (api/cases.py) |
 | *      /api/conversation/<anything> | 410: the id no longer goes in the URL         |
 
 A conversation is a sender id that this app makes (32 random hex characters) and a
@@ -37,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core.cases import MAX_DESCRIPTION_CHARS
 from bot.core.payloads import button_payload, is_payload
 from bot.core.texts import load_texts
 from bot.store import conversations, feedback
@@ -82,8 +84,10 @@ async def texts(request: Request) -> HTTPResponse:
     return json(
         {
             "texts": ctx.texts.widget,
+            "report": ctx.texts.report,
             "limits": {
                 "max_message_chars": ctx.config.max_message_chars,
+                "max_description_chars": MAX_DESCRIPTION_CHARS,
                 "timeout_seconds": ctx.config.widget_timeout_seconds,
             },
         },
@@ -195,6 +199,12 @@ ROUTES: list[Route] = [
 ]
 
 
+def _all_routes() -> list[Route]:
+    from bot.web.api import cases  # imports this module's limits
+
+    return ROUTES + cases.ROUTES
+
+
 def api_blueprint() -> Blueprint:
     """The ROUTES under /api, each named after its handler (`api.chat`, ...)."""
     bp = Blueprint("api", url_prefix="/api")
@@ -205,6 +215,6 @@ def api_blueprint() -> Blueprint:
         "POST": bp.post,
         "DELETE": bp.delete,
     }
-    for method, uri, handler in ROUTES:
+    for method, uri, handler in _all_routes():
         register[method](uri)(handler)
     return bp

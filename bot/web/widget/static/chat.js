@@ -37,6 +37,8 @@
   };
 
   var T = null;             // UI texts from /api/texts
+  var R = null;             // the report form's texts (/api/texts "report")
+  var maxDescription = 2000;
   var maxChars = 1000;
   var timeoutMs = 15000;    // until /api/texts says otherwise (limits.timeout_seconds)
   var token = store("get", KEY_TOKEN);
@@ -387,6 +389,150 @@
     ui.log.appendChild(section);
   }
 
+  // ---------------------------------------------------------------- reporting a broken promise
+  // The bot's answer about a broken promise carries a "report_offer" card: a button that
+  // opens this form. The report goes to POST /api/cases, never through the chat (Rasa),
+  // so the contact details are stored only with the case.
+  var reportServices = null;  // GET /api/report/services, loaded at the first offer used
+
+  function loadReportServices() {
+    if (reportServices) { return Promise.resolve(reportServices); }
+    return api("GET", "/report/services").then(function (result) {
+      if (!result.ok || !Array.isArray(result.data.services)) { throw new Error("services"); }
+      reportServices = result.data.services;
+      return reportServices;
+    });
+  }
+
+  function addReportOffer(card) {
+    if (!R) { return; }
+    var button = el("button", { type: "button", className: "skw-reply skw-report-offer", text: R.offer_button });
+    button.addEventListener("click", function () {
+      button.setAttribute("aria-disabled", "true");
+      loadReportServices().then(function (services) {
+        button.removeAttribute("aria-disabled");
+        openReportForm(services, String(card.service || ""), button);
+      }, function () {
+        button.removeAttribute("aria-disabled");
+        addNote(R.failed, true);
+      });
+    });
+    ui.log.appendChild(el("div", { className: "skw-replies" }, [button]));
+  }
+
+  function field(id, labelText, input) {
+    return el("div", { className: "skw-field" }, [el("label", { "for": id, text: labelText }), input]);
+  }
+
+  function openReportForm(services, serviceId, opener) {
+    var existing = ui.log.querySelector(".skw-report");
+    if (existing) { existing.parentNode.removeChild(existing); }
+    var select = el("select", { id: "skw-report-service", className: "skw-input" });
+    services.forEach(function (service) {
+      var option = el("option", { value: service.id, text: service.name });
+      if (service.id === serviceId) { option.selected = true; }
+      select.appendChild(option);
+    });
+    var promises = el("fieldset", { className: "skw-fieldset" });
+    function showPromises() {
+      promises.textContent = "";
+      promises.appendChild(el("legend", { text: R.promise_legend }));
+      var chosen = services.filter(function (s) { return s.id === select.value; })[0];
+      (chosen ? chosen.promises : []).forEach(function (promise, index) {
+        var id = "skw-report-promise-" + index;
+        promises.appendChild(el("div", { className: "skw-choice" }, [
+          el("input", { type: "radio", name: "skw-report-promise", id: id, value: promise.id }),
+          el("label", { "for": id, text: promise.text })
+        ]));
+      });
+    }
+    select.addEventListener("change", showPromises);
+    showPromises();
+    var description = el("textarea", {
+      id: "skw-report-description", className: "skw-input", rows: "4",
+      maxlength: String(maxDescription), "aria-describedby": "skw-report-hint"
+    });
+    var anonymous = el("input", { type: "radio", name: "skw-report-reply", id: "skw-report-anonymous", value: "no", checked: true });
+    var wantsReply = el("input", { type: "radio", name: "skw-report-reply", id: "skw-report-wants", value: "yes" });
+    var name = el("input", { id: "skw-report-name", className: "skw-input", type: "text", autocomplete: "name" });
+    var email = el("input", { id: "skw-report-email", className: "skw-input", type: "email", autocomplete: "email" });
+    var phone = el("input", { id: "skw-report-phone", className: "skw-input", type: "tel", autocomplete: "tel" });
+    var contact = el("div", { className: "skw-report-contact", hidden: true }, [
+      el("p", { className: "skw-hint", text: R.contact_hint }),
+      field("skw-report-name", R.name_label, name),
+      field("skw-report-email", R.email_label, email),
+      field("skw-report-phone", R.phone_label, phone)
+    ]);
+    [anonymous, wantsReply].forEach(function (radio) {
+      radio.addEventListener("change", function () { contact.hidden = !wantsReply.checked; });
+    });
+    var error = el("p", { className: "skw-error", role: "alert", hidden: true });
+    var submit = el("button", { type: "submit", className: "skw-button skw-button--primary", text: R.submit });
+    var cancel = el("button", { type: "button", className: "skw-button", text: R.cancel });
+    var form = el("form", { className: "skw-report", novalidate: true, "aria-labelledby": "skw-report-heading" }, [
+      el("h3", { id: "skw-report-heading", text: R.heading }),
+      el("p", { text: R.intro }),
+      field("skw-report-service", R.service_label, select),
+      promises,
+      field("skw-report-description", R.description_label, description),
+      el("p", { id: "skw-report-hint", className: "skw-hint", text: R.description_hint }),
+      el("fieldset", { className: "skw-fieldset" }, [
+        el("legend", { text: R.reply_legend }),
+        el("div", { className: "skw-choice" }, [anonymous, el("label", { "for": "skw-report-anonymous", text: R.anonymous + " " + R.anonymous_hint })]),
+        el("div", { className: "skw-choice" }, [wantsReply, el("label", { "for": "skw-report-wants", text: R.wants_reply })])
+      ]),
+      contact,
+      error,
+      el("div", { className: "skw-confirm-actions" }, [submit, cancel])
+    ]);
+    cancel.addEventListener("click", function () {
+      form.parentNode.removeChild(form);
+      if (opener) { opener.focus(); }
+    });
+    var sending = false;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (sending) { return; }
+      var promise = form.querySelector("input[name='skw-report-promise']:checked");
+      var body = {
+        token: token,
+        service: select.value,
+        promise: promise ? promise.value : "",
+        description: description.value,
+        wants_reply: wantsReply.checked
+      };
+      if (wantsReply.checked) { body.contact = { name: name.value, email: email.value, phone: phone.value }; }
+      sending = true;
+      submit.setAttribute("aria-disabled", "true");
+      submit.textContent = R.sending;
+      var done = function () {
+        sending = false;
+        submit.removeAttribute("aria-disabled");
+        submit.textContent = R.submit;
+      };
+      api("POST", "/cases", body).then(function (result) {
+        done();
+        if (result.ok && typeof result.data.number === "string") {
+          form.parentNode.removeChild(form);
+          var text = (result.data.wants_reply ? R.registered_reply : R.registered).replace("{number}", result.data.number);
+          ui.log.appendChild(el("p", { className: "skw-msg skw-msg--bot skw-case-number", text: text }));
+          scrollToEnd();
+          ui.input.focus();
+          return;
+        }
+        error.hidden = false;
+        error.textContent = result.data.message || R.failed;
+      }, function () {
+        done();
+        error.hidden = false;
+        error.textContent = R.failed;
+      });
+    });
+    ui.log.appendChild(form);
+    scrollToEnd();
+    select.focus();
+  }
+
   function addFeedback(turn, rating) {
     var thanks = el("span", { className: "skw-feedback-thanks", text: rating ? T.feedback_thanks : "" });
     var question = el("span", { text: T.feedback_question });
@@ -423,6 +569,7 @@
       if (!message) { return; }
       if (typeof message.text === "string" && message.text) { addBotText(message.text); shown++; }
       if (message.custom && message.custom.type === "promise_card") { addCard(message.custom); shown++; }
+      if (message.custom && message.custom.type === "report_offer") { addReportOffer(message.custom); shown++; }
       if (Array.isArray(message.buttons) && message.buttons.length) { replies = message.buttons; }
     });
     if (replies && showReplies) { addReplies(replies); shown++; }
@@ -604,7 +751,9 @@
       var result = results[0];
       if (!result.ok || !result.data.texts) { throw new Error("texts " + result.status); }
       T = result.data.texts;
+      R = result.data.report || null;
       var limits = result.data.limits || {};
+      maxDescription = limits.max_description_chars || maxDescription;
       maxChars = limits.max_message_chars || maxChars;
       if (limits.timeout_seconds > 0) { timeoutMs = limits.timeout_seconds * 1000; }
       var title = script.getAttribute("data-title");
