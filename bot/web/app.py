@@ -23,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from bot.content_length_guard import install as install_content_length_guard
 from bot.core.catalog import CatalogStore
+from bot.core.open_data import load_open_data_texts
 from bot.review import review_blueprint
 from bot.store.feedback import create_feedback_table
 from bot.web.api import api_blueprint
@@ -30,6 +31,8 @@ from bot.web.api.rate_limit import RateLimiter
 from bot.web.api.tokens import ConversationTokens
 from bot.web.config import WebConfig
 from bot.web.errors import register_error_handlers
+from bot.web.open_data import open_data_blueprint
+from bot.web.open_data.views import OpenDataCache
 from bot.web.texts import load_web_texts
 from bot.web.widget import widget_blueprint
 
@@ -40,6 +43,7 @@ FEATURES: dict[str, Callable[[], Blueprint | BlueprintGroup]] = {
     "widget": widget_blueprint,
     "api": api_blueprint,
     "review": review_blueprint,  # staff review tool under /granska (bot/review/)
+    "open_data": open_data_blueprint,  # the published catalog as open data (/api/oppna-data)
 }
 
 
@@ -63,7 +67,8 @@ def _max_request_bytes(max_message_chars: int) -> int:
 
 
 def create_app(
-    config: WebConfig | None = None, features: Sequence[str] = ("widget", "api", "review")
+    config: WebConfig | None = None,
+    features: Sequence[str] = ("widget", "api", "review", "open_data"),
 ) -> Sanic:
     config = config or WebConfig.from_env()
     unknown = sorted(set(features) - set(FEATURES))
@@ -90,9 +95,16 @@ def create_app(
     app.ctx.address_messages = RateLimiter(config.rate_limit_address_messages, window)
     app.ctx.address_reads = RateLimiter(config.rate_limit_address_reads, window)
     app.ctx.tokens = ConversationTokens(config.token_secret)
-    # The API lets through only the payloads of the bot's own buttons, with catalog ids.
+    # The API lets through only the payloads of the bot's own buttons, with catalog ids;
+    # the open data is the catalog.
+    needs_catalog = "api" in features or "open_data" in features
     app.ctx.catalog = (
-        CatalogStore(config.catalog_dir, config.municipality_file) if "api" in features else None
+        CatalogStore(config.catalog_dir, config.municipality_file) if needs_catalog else None
+    )
+    app.ctx.open_data = (
+        OpenDataCache(load_open_data_texts(config.open_data_file), config.open_data_license)
+        if "open_data" in features
+        else None
     )
     app.ctx.http = None
 
@@ -118,7 +130,7 @@ def create_app(
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.scheme == "https":
             response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-        if request.path.startswith("/api/") and request.path != "/api/texts":
+        if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
 
     return app
