@@ -4,6 +4,12 @@ This module knows nothing of Rasa. It loads and validates the catalog (every fil
 nothing: a bad file raises CatalogError naming the file, the field and the problem),
 and keeps it fresh: `CatalogStore.get()` re-reads the folder when a file changed, so
 editing a text changes the bot's answers without retraining.
+
+A store may also `follow` a `ReviewedDates` source: the dates on which staff confirmed in
+the review tool that a declaration is still right ("Uppgifterna stämmer"). The source is
+asked for its version at most once per check interval (one cheap query in the tracker
+database, bot/store/content_reviews.py); when it changed, the catalog is rebuilt with the
+confirmed dates, so every process that answers follows a confirmation within seconds.
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, validator
@@ -80,6 +87,9 @@ class Declaration(_Strict):
     # False where the declaration is known to exist but its text has not been found.
     text_available: bool = True
     responsible_board: str | None = None
+    # Who keeps the texts right: a role or a named function ("Kundtjänst", "nämndens
+    # administratör"), never a person's name or private contact details.
+    owner: str | None = None
     source_url: str = Field(..., regex=r"^https?://\S+$")
     other_sources: list[str] = []
     reviewed: date
@@ -352,11 +362,36 @@ def _fingerprint(directory: Path, municipality_file: Path) -> tuple:
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths if p.exists())
 
 
+class ReviewedDates(Protocol):
+    """Where the confirmed review dates live (the tracker database, outside the core)."""
+
+    def version(self) -> Hashable:
+        """Changes whenever a date is confirmed; cheap, asked once per check interval."""
+
+    def dates(self) -> Mapping[str, date]:
+        """The latest confirmed review date of each service that has one."""
+
+
+def with_reviewed_dates(catalog: Catalog, dates: Mapping[str, date]) -> Catalog:
+    """The catalog with each confirmed date that is later than its file's `reviewed`: a
+    confirmed date is exact (no longer approximate)."""
+    declarations = dict(catalog.declarations)
+    for service_id, day in dates.items():
+        declaration = declarations.get(service_id)
+        if declaration is not None and day > declaration.reviewed:
+            declarations[service_id] = declaration.copy(
+                update={"reviewed": day, "reviewed_approximate": False}
+            )
+    return replace(catalog, declarations=declarations)
+
+
 class CatalogStore:
-    """Holds the current catalog and reloads it when its files change.
+    """Holds the current catalog and reloads it when its files change (or, when it
+    follows one, the confirmed review dates).
 
     A reload that fails validation keeps the previous catalog and logs the error, so a
-    typo in a text file never takes a running bot down.
+    typo in a text file never takes a running bot down; so does a dates source that
+    cannot be read (the database down): the dates already known stay.
     """
 
     def __init__(
@@ -369,10 +404,21 @@ class CatalogStore:
         self.municipality_file = Path(municipality_file)
         self.check_interval = check_interval
         self._lock = threading.Lock()
-        self._catalog = load_catalog(self.directory, self.municipality_file)
+        self._files_catalog = load_catalog(self.directory, self.municipality_file)
+        self._catalog = self._files_catalog
         self._fingerprint = _fingerprint(self.directory, self.municipality_file)
         self._checked_at = time.monotonic()
         self.last_error: str | None = None
+        self._dates_source: ReviewedDates | None = None
+        self._dates_version: Hashable = None
+        self._dates: Mapping[str, date] = {}
+
+    def follow(self, source: ReviewedDates) -> None:
+        """Overlay the confirmed review dates of `source`, read on the next `get`."""
+        with self._lock:
+            self._dates_source = source
+            self._dates_version = None
+            self._checked_at = float("-inf")
 
     def reload(self) -> Catalog:
         with self._lock:
@@ -384,18 +430,39 @@ class CatalogStore:
                 logger.error("Catalog not reloaded, keeping the previous one: %s", exc)
                 self._fingerprint = fingerprint
                 return self._catalog
-            self._catalog = catalog
+            self._files_catalog = catalog
+            self._catalog = with_reviewed_dates(catalog, self._dates)
             self._fingerprint = fingerprint
             self.last_error = None
             logger.info("Catalog reloaded: %d services", len(catalog.declarations))
-            return catalog
+            return self._catalog
 
-    def get(self) -> Catalog:
+    def _refresh_dates(self) -> None:
+        source = self._dates_source
+        if source is None:
+            return
+        try:
+            version = source.version()
+            if version == self._dates_version:
+                return
+            dates = dict(source.dates())
+        except Exception as exc:  # noqa: BLE001 - keep answering with the dates we have
+            logger.warning("Review dates not read, keeping the previous ones: %s", exc)
+            return
+        with self._lock:
+            self._dates_version = version
+            self._dates = dates
+            self._catalog = with_reviewed_dates(self._files_catalog, dates)
+
+    def get(self, check_now: bool = False) -> Catalog:
+        """The current catalog; its files (and dates) are checked at most once per check
+        interval, or now if `check_now`."""
         now = time.monotonic()
-        if now - self._checked_at >= self.check_interval:
+        if check_now or now - self._checked_at >= self.check_interval:
             self._checked_at = now
             if _fingerprint(self.directory, self.municipality_file) != self._fingerprint:
-                return self.reload()
+                self.reload()
+            self._refresh_dates()
         return self._catalog
 
 

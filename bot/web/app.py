@@ -25,6 +25,7 @@ from bot.content_length_guard import install as install_content_length_guard
 from bot.core.catalog import CatalogStore
 from bot.core.open_data import load_open_data_texts
 from bot.review import review_blueprint
+from bot.store.content_reviews import follow_confirmations
 from bot.store.feedback import create_feedback_table
 from bot.web.api import api_blueprint
 from bot.web.api.rate_limit import RateLimiter
@@ -96,11 +97,13 @@ def create_app(
     app.ctx.address_reads = RateLimiter(config.rate_limit_address_reads, window)
     app.ctx.tokens = ConversationTokens(config.token_secret)
     # The API lets through only the payloads of the bot's own buttons, with catalog ids;
-    # the open data is the catalog.
-    needs_catalog = "api" in features or "open_data" in features
-    app.ctx.catalog = (
-        CatalogStore(config.catalog_dir, config.municipality_file) if needs_catalog else None
-    )
+    # the open data is the catalog; the review tool lists it ("Innehåll").
+    # Every feature but the widget reads the catalog, with the review dates staff confirm
+    # in the review tool (kept in the tracker database; read on use, not now).
+    app.ctx.catalog = None
+    if set(features) & {"api", "open_data", "review"}:
+        app.ctx.catalog = CatalogStore(config.catalog_dir, config.municipality_file)
+        follow_confirmations(app.ctx.catalog, config.tracker_db_url)
     app.ctx.open_data = (
         OpenDataCache(load_open_data_texts(config.open_data_file), config.open_data_license)
         if "open_data" in features
