@@ -32,6 +32,7 @@ EXPORT_TESTS = "export_tests"
 EXPORT_CSV = "export_csv"
 ADD_USER = "add_user"
 REMOVE_USER = "remove_user"
+CONFIRM_CONTENT = "confirm_content"
 
 PAGE_SIZE = 100
 

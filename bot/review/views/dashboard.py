@@ -1,14 +1,17 @@
-"""The dashboard: a period's figures per day, as a page with charts and as JSON."""
+"""The dashboard: a period's figures per day, as a page with charts and as JSON; and the
+declarations whose review is overdue or due soon."""
 
 from __future__ import annotations
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot.core.review_schedule import DUE_SOON, OVERDUE
 from bot.review import charts, stats
 from bot.review.filters import Filters
 from bot.review.security import staff
 from bot.review.views import Route, review_of
+from bot.review.views.content import current_catalog, schedule
 from bot.review.views.rendering import dashboard_json
 
 
@@ -23,10 +26,18 @@ async def _dashboard(request: Request) -> stats.Dashboard:
 async def dashboard(request: Request) -> HTTPResponse:
     review = review_of(request)
     board = await _dashboard(request)
+    dues = schedule(review, await current_catalog(request))
     return review.page(
         request,
         "dashboard.html",
-        {"d": board, "charts": charts, "services": review.choices.services},
+        {
+            "d": board,
+            "charts": charts,
+            "services": review.choices.services,
+            "overdue": [due for due in dues if due.state == OVERDUE],
+            "due_soon": [due for due in dues if due.state == DUE_SOON],
+            "settings": review.settings,
+        },
     )
 
 
