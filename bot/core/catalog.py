@@ -282,6 +282,65 @@ def load_declaration(path: Path) -> Declaration:
     return declaration
 
 
+def parse_declaration(name: str, text: str) -> Declaration:
+    """A declaration from the text of its file `name` (`<id>.yml`), with the same rules
+    as `load_declaration`; errors name the file and the field."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{name}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{name}: expected a mapping at the top level")
+    try:
+        declaration = Declaration.parse_obj(raw)
+    except ValidationError as exc:
+        raise CatalogError(_format_validation_error(Path(name), exc)) from exc
+    stem = Path(name).stem
+    if declaration.id != stem:
+        raise CatalogError(
+            f"{name}: field 'id': '{declaration.id}' must equal the file name '{stem}'"
+        )
+    return declaration
+
+
+def read_documents(directory: Path) -> dict[str, str]:
+    """The text of every declaration file in `directory`, by file name."""
+    documents = {}
+    for path in catalog_files(directory):
+        try:
+            documents[path.name] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CatalogError(f"{path}: cannot read file: {exc}") from exc
+    return documents
+
+
+def catalog_from_documents(
+    documents: Mapping[str, str], municipality_file: Path = DEFAULT_MUNICIPALITY_FILE
+) -> Catalog:
+    """The catalog made of declaration texts (by file name), or CatalogError listing
+    every problem, one line per file: never a half-made catalog."""
+    if not documents:
+        raise CatalogError("no declaration files (*.yml)")
+    problems = []
+    declarations = {}
+    for name in sorted(documents):
+        if not re.match(r"^[a-z][a-z0-9_]*\.yml$", name):
+            problems.append(f"{name}: the file name must be the id followed by .yml")
+            continue
+        try:
+            declaration = parse_declaration(name, documents[name])
+        except CatalogError as exc:
+            problems.append(str(exc))
+            continue
+        declarations[declaration.id] = declaration
+    if problems:
+        raise CatalogError("\n".join(problems))
+    municipality = load_municipality(municipality_file)
+    authorities = load_authorities(municipality_file.parent / DEFAULT_AUTHORITIES_FILE.name)
+    _check_words_are_unambiguous(Path("."), declarations, municipality_file, municipality)
+    return Catalog(declarations=declarations, municipality=municipality, authorities=authorities)
+
+
 def load_municipality(path: Path = DEFAULT_MUNICIPALITY_FILE) -> Municipality:
     raw = _read_yaml(path)
     try:
@@ -372,6 +431,18 @@ class ReviewedDates(Protocol):
         """The latest confirmed review date of each service that has one."""
 
 
+class PublishedCatalog(Protocol):
+    """Where the published declaration texts live (the tracker database, outside the
+    core), instead of the folder."""
+
+    def version(self) -> int | None:
+        """The published version's number, or None when nothing is published yet (then
+        the folder is read). Cheap: asked once per check interval."""
+
+    def documents(self) -> Mapping[str, str]:
+        """The published version's declaration texts, by file name."""
+
+
 def with_reviewed_dates(catalog: Catalog, dates: Mapping[str, date]) -> Catalog:
     """The catalog with each confirmed date that is later than its file's `reviewed`: a
     confirmed date is exact (no longer approximate)."""
@@ -412,6 +483,44 @@ class CatalogStore:
         self._dates_source: ReviewedDates | None = None
         self._dates_version: Hashable = None
         self._dates: Mapping[str, date] = {}
+        self._published: PublishedCatalog | None = None
+        # The published version the catalog was made of (None: made of the folder).
+        self.version: int | None = None
+
+    def follow_published(self, source: PublishedCatalog) -> None:
+        """Read the declarations from `source` once it has a published version (checked
+        on the next `get`, then once per check interval), instead of the folder."""
+        with self._lock:
+            self._published = source
+            self._checked_at = float("-inf")
+
+    def _refresh_published(self) -> bool:
+        """Load a newer published version; True when `source` has one (the folder is then
+        not read)."""
+        source = self._published
+        if source is None:
+            return False
+        try:
+            version = source.version()
+            if version is None:
+                return False
+            if version == self.version:
+                return True
+            catalog = catalog_from_documents(source.documents(), self.municipality_file)
+        except CatalogError as exc:
+            self.last_error = str(exc)
+            logger.error("Published catalog not loaded, keeping the previous one: %s", exc)
+            return True
+        except Exception as exc:  # noqa: BLE001 - keep answering with what we have
+            logger.warning("Published catalog not read, keeping the previous one: %s", exc)
+            return self.version is not None
+        with self._lock:
+            self._files_catalog = catalog
+            self._catalog = with_reviewed_dates(catalog, self._dates)
+            self.version = version
+            self.last_error = None
+        logger.info("Published catalog version %d: %d services", version, len(catalog.declarations))
+        return True
 
     def follow(self, source: ReviewedDates) -> None:
         """Overlay the confirmed review dates of `source`, read on the next `get`."""
@@ -460,7 +569,9 @@ class CatalogStore:
         now = time.monotonic()
         if check_now or now - self._checked_at >= self.check_interval:
             self._checked_at = now
-            if _fingerprint(self.directory, self.municipality_file) != self._fingerprint:
+            if not self._refresh_published() and (
+                _fingerprint(self.directory, self.municipality_file) != self._fingerprint
+            ):
                 self.reload()
             self._refresh_dates()
         return self._catalog

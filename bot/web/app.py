@@ -25,7 +25,8 @@ from bot.content_length_guard import install as install_content_length_guard
 from bot.core.catalog import CatalogStore
 from bot.core.open_data import load_open_data_texts
 from bot.review import review_blueprint
-from bot.store.content_reviews import follow_confirmations
+from bot.store.content_catalog import follow_database, seed_from_folder
+from bot.store.conversations import engine_for
 from bot.store.feedback import create_feedback_table
 from bot.web.api import api_blueprint
 from bot.web.api.rate_limit import RateLimiter
@@ -98,12 +99,12 @@ def create_app(
     app.ctx.tokens = ConversationTokens(config.token_secret)
     # The API lets through only the payloads of the bot's own buttons, with catalog ids;
     # the open data is the catalog; the review tool lists it ("Innehåll").
-    # Every feature but the widget reads the catalog, with the review dates staff confirm
-    # in the review tool (kept in the tracker database; read on use, not now).
+    # Every feature but the widget reads the catalog: the one published in the tracker
+    # database (seeded from the folder at start), with the review dates staff confirm.
     app.ctx.catalog = None
     if set(features) & {"api", "open_data", "review"}:
         app.ctx.catalog = CatalogStore(config.catalog_dir, config.municipality_file)
-        follow_confirmations(app.ctx.catalog, config.tracker_db_url)
+        follow_database(app.ctx.catalog, config.tracker_db_url)
     app.ctx.open_data = (
         OpenDataCache(load_open_data_texts(config.open_data_file), config.open_data_license)
         if "open_data" in features
@@ -118,6 +119,13 @@ def create_app(
     @app.before_server_start
     async def open_connections(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
         app.ctx.http = aiohttp.ClientSession()
+        if app.ctx.catalog is not None:
+            await asyncio.to_thread(
+                seed_from_folder,
+                engine_for(config.tracker_db_url),
+                config.catalog_dir,
+                config.municipality_file,
+            )
         if "api" in features:
             await asyncio.to_thread(create_feedback_table, config.tracker_db_url)
 

@@ -62,6 +62,8 @@ def test_the_list_shows_every_service_with_kind_nämnd_dates_and_state(app):
     assert "Bygg- och miljönämnden" in page.text and "Servicenivå" in page.text
     assert "Publicerad" in page.text
     assert "Uppgifterna stämmer" not in page.text  # a reviewer may not confirm
+    assert "Publicerad version 1 av innehållet" in page.text  # seeded from the folder
+    assert reviewer.get("/granska/api/innehall").json["version"] == 1
     listed = services(reviewer)
     assert set(listed) == set(catalog.declarations)
     bygglov = listed["bygglov"]

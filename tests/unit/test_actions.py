@@ -16,12 +16,16 @@ from bot.core.clock import STOCKHOLM
 from tests.helpers.trackers import make_tracker, render, run_action, service_entity, user_message
 
 
-class NoConfirmedDates:
-    """The action server's store follows the tracker database's confirmed review dates
-    (actions/__init__.py); these tests answer from the files alone."""
+class FilesOnly:
+    """The action server's store follows the catalog published in the tracker database
+    and the review dates confirmed there (actions/__init__.py); these tests answer from
+    the files alone: nothing published, nothing confirmed."""
 
-    def version(self) -> int:
-        return 0
+    def version(self) -> None:
+        return None
+
+    def documents(self) -> dict:
+        return {}
 
     def dates(self) -> dict:
         return {}
@@ -29,7 +33,8 @@ class NoConfirmedDates:
 
 @pytest.fixture(autouse=True, scope="module")
 def _files_only() -> None:
-    default_store().follow(NoConfirmedDates())
+    default_store().follow_published(FilesOnly())
+    default_store().follow(FilesOnly())
 
 
 def answer(domain, intent, entities=(), slots=None, text="fråga"):

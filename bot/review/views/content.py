@@ -82,13 +82,20 @@ async def content_page(request: Request) -> HTTPResponse:
             "settings": review.settings,
             "message": request.args.get("meddelande", ""),
             "confirmed": request.args.get("tjanst", ""),
+            "version": catalog_store(request).version,
         },
     )
 
 
 @staff()
 async def content_api(request: Request) -> HTTPResponse:
-    return json({"services": [_row_json(due, c) for due, c in await _rows(request)]})
+    rows = await _rows(request)
+    return json(
+        {
+            "version": catalog_store(request).version,
+            "services": [_row_json(due, c) for due, c in rows],
+        }
+    )
 
 
 @staff(admin=True)
