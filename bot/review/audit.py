@@ -33,6 +33,8 @@ EXPORT_CSV = "export_csv"
 ADD_USER = "add_user"
 REMOVE_USER = "remove_user"
 CONFIRM_CONTENT = "confirm_content"
+PUBLISH_CONTENT = "publish_content"
+ROLLBACK_CONTENT = "rollback_content"
 
 PAGE_SIZE = 100
 

@@ -29,8 +29,6 @@ from bot.review.cli import EXIT_REFUSED, _engine
 from bot.store import content_catalog as published
 
 EXIT_NO_SUCH_VERSION = 1
-PUBLISH_CONTENT = "publish_content"
-ROLLBACK_CONTENT = "rollback_content"
 
 
 def _who(args: argparse.Namespace) -> str:
@@ -83,7 +81,9 @@ def import_(args: argparse.Namespace) -> int:
     except published.PublishConflict as exc:
         print(f"Nothing published. {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    audit.log(engine, _who(args), PUBLISH_CONTENT, f"version {version}", {"from": args.directory})
+    audit.log(
+        engine, _who(args), audit.PUBLISH_CONTENT, f"version {version}", {"from": args.directory}
+    )
     print(f"Published version {version}: {len(catalog.declarations)} services.")
     return 0
 
@@ -124,7 +124,9 @@ def roll_back(args: argparse.Namespace) -> int:
     except (CatalogError, published.PublishConflict) as exc:
         print(f"Nothing published. {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    audit.log(engine, _who(args), ROLLBACK_CONTENT, f"version {version}", {"to": args.version})
+    audit.log(
+        engine, _who(args), audit.ROLLBACK_CONTENT, f"version {version}", {"to": args.version}
+    )
     print(f"Published version {version}: the texts of version {args.version}.")
     return 0
 

@@ -184,7 +184,7 @@ def test_review_pages_pass_axe(server, browser):
     page.wait_for_url(f"{server}/granska/")
     problems = {}
     pages = ("/granska/", "/granska/samtal/snow-1", "/granska/nlu", "/granska/oversikt")
-    for path in (*pages, "/granska/innehall"):
+    for path in (*pages, "/granska/innehall", "/granska/innehall/versioner"):
         page.goto(f"{server}{path}")
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(

@@ -171,3 +171,80 @@ def test_a_missing_database_file_holds_no_dates_and_is_not_created(tmp_path):
     follow_confirmations(store, f"sqlite:///{path}")
     assert store.get().declarations["bygglov"].reviewed == date(2019, 1, 1)
     assert not path.exists()
+
+
+OLD_PROMISE = "Personalen bemöter dig på ett bra sätt."
+NEW_PROMISE = "Personalen bemöter dig <b>alltid</b> väl & snabbt."
+
+
+def publish_change(db_url: str, by: str = "anna") -> int:
+    from bot.store import content_catalog as published
+
+    engine = engine_for(db_url)
+    current = published.published_version(engine)
+    texts = published.documents(engine)
+    texts["bygglov.yml"] = texts["bygglov.yml"].replace(OLD_PROMISE, NEW_PROMISE)
+    version, _ = published.publish(engine, texts, by, published.IMPORT, current)
+    return version
+
+
+def test_versions_show_who_what_changed_and_an_admin_rolls_back_in_one_action(app, admin, db_url):
+    from bot.store import content_catalog as published
+
+    admin.get("/granska/innehall")  # the app has started once: version 1 is seeded
+    assert publish_change(db_url) == 2
+    reviewer = Client(app)
+    reviewer.login("rita")
+    listing = reviewer.get("/granska/innehall/versioner")
+    assert listing.status == 200 and "anna" in listing.text and "/aterstall" not in listing.text
+
+    changes = reviewer.get("/granska/innehall/versioner/2").text
+    assert "-    - id: gott_bemotande" not in changes  # only the changed line
+    assert "-    text: &#34;Personalen bemöter dig på ett bra sätt.&#34;" in changes
+    assert "&lt;b&gt;alltid&lt;/b&gt; väl &amp; snabbt" in changes and "<b>alltid" not in changes
+
+    page = admin.get("/granska/innehall/versioner")
+    assert 'action="/granska/innehall/versioner/1/aterstall"' in page.text
+    response = admin.post("/granska/innehall/versioner/1/aterstall", {"current": "2"})
+
+    assert response.status == 303 and "content_rolled_back" in response.headers["location"]
+    engine = engine_for(db_url)
+    assert [(v.version, v.how, v.published_by) for v in published.history(engine)][0] == (
+        3,
+        published.ROLLBACK,
+        "adam",
+    )
+    assert OLD_PROMISE in published.documents(engine)["bygglov.yml"]
+    assert app.ctx.catalog.get(True).declarations["bygglov"].promises[0].text == OLD_PROMISE
+    entries, _ = audit.entries(engine, action=audit.ROLLBACK_CONTENT)
+    assert [(e.username, e.target) for e in entries] == [("adam", "version 3")]
+
+
+def test_a_rollback_from_a_stale_page_is_refused_naming_who_published(app, admin, db_url):
+    from bot.store import content_catalog as published
+
+    admin.get("/granska/innehall")
+    publish_change(db_url, by="bertil")  # version 2, after the admin's page showed 1
+    response = admin.post("/granska/innehall/versioner/1/aterstall", {"current": "1"})
+
+    assert response.status == 303 and "fel=content_conflict" in response.headers["location"]
+    page = admin.get(response.headers["location"]).text
+    assert "någon annan har publicerat" in page and "bertil" in page
+    assert published.published_version(engine_for(db_url)) == 2  # nothing published
+    assert admin.post("/granska/innehall/versioner/9/aterstall", {"current": "2"}).status == 404
+    assert admin.get("/granska/innehall/versioner/9").status == 404
+
+
+def test_a_reviewer_or_a_missing_csrf_token_cannot_roll_back(app, admin, db_url):
+    from bot.store import content_catalog as published
+
+    admin.get("/granska/innehall")
+    publish_change(db_url)
+    reviewer = Client(app)
+    reviewer.login("rita")
+    assert reviewer.post("/granska/innehall/versioner/1/aterstall", {"current": "2"}).status == 403
+    assert (
+        admin.post("/granska/innehall/versioner/1/aterstall", {"current": "2"}, csrf=False).status
+        == 403
+    )
+    assert published.published_version(engine_for(db_url)) == 2

@@ -15,6 +15,8 @@
 | GET      /granska/oversikt                   | reviewer | dashboard                             |
 | GET      /granska/innehall                   | reviewer | every service, its review dates, state|
 | POST     /granska/innehall/<id>/stammer      | admin    | "Uppgifterna stämmer" (audited)       |
+| GET      /granska/innehall/versioner[/<n>]   | reviewer | published versions; what n changed    |
+| POST     /granska/innehall/versioner/<n>/aterstall | admin | publish version n again (audited) |
 | GET      /granska/export/samtal.csv          | admin    | the filtered list as CSV (audited)    |
 | GET/POST /granska/admin/anvandare[/ta-bort]  | admin    | staff accounts                        |
 | GET      /granska/admin/installningar        | admin    | retention setting and purge log       |
