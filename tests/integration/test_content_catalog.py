@@ -172,3 +172,38 @@ def test_the_open_data_shows_a_publish_on_the_next_request(db_url, tmp_path):
 
     _, after = app.test_client.get("/api/oppna-data/serviceforklaringar.json")
     assert NEW in after.text and OLD not in after.text
+
+
+def test_a_published_synonym_reaches_the_served_nlu_matcher_without_retraining(db_url):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.adapters.nlu import ServiceEntityExtractor, ServiceMaskingTokenizer
+
+    config = ServiceEntityExtractor.get_default_config()
+    served = ServiceEntityExtractor.load(config, None, None, None)  # as Rasa serves a model
+    training = ServiceEntityExtractor.create(config, None, None, None)  # as Rasa trains
+    tokenizer = ServiceMaskingTokenizer.load(
+        ServiceMaskingTokenizer.get_default_config(), None, None, None
+    )
+
+    def services(extractor, text: str) -> list[str]:
+        message = Message(data={"text": text})
+        extractor.process([message])
+        return [e["value"] for e in message.get("entities", []) if e["entity"] == "service"]
+
+    question = "hur lång tid tar ett glasögonlov"
+    assert services(served, question) == []
+    engine = engine_for(db_url)
+    texts = published.documents(engine)
+    texts["bygglov.yml"] = texts["bygglov.yml"].replace(
+        'synonyms:\n  - "bygglov"\n', 'synonyms:\n  - "bygglov"\n  - "glasögonlov"\n', 1
+    )
+    assert "glasögonlov" in texts["bygglov.yml"]
+    published.publish(engine, texts, "anna", published.IMPORT, based_on=1)
+
+    served._matcher._store.check_interval = 0
+    tokenizer._matcher._store.check_interval = 0
+    assert services(served, question) == ["bygglov"]
+    assert services(training, question) == []  # training reads the files
+    tokens = [t.text for t in tokenizer.tokenize(Message(data={"text": question}), "text")]
+    assert tokens[-1] == "tjänstenamn"
