@@ -477,6 +477,10 @@ class CatalogStore:
         self._lock = threading.Lock()
         self._files_catalog = load_catalog(self.directory, self.municipality_file)
         self._catalog = self._files_catalog
+        # The folder as loaded at start: a published version with the same texts (the
+        # seed) is this catalog, not parsed again (a parse takes about a second).
+        self.folder_documents = read_documents(self.directory)
+        self.folder_catalog = self._files_catalog
         self._fingerprint = _fingerprint(self.directory, self.municipality_file)
         self._checked_at = time.monotonic()
         self.last_error: str | None = None
@@ -506,7 +510,12 @@ class CatalogStore:
                 return False
             if version == self.version:
                 return True
-            catalog = catalog_from_documents(source.documents(), self.municipality_file)
+            texts = source.documents()
+            catalog = (
+                self.folder_catalog
+                if texts == self.folder_documents
+                else catalog_from_documents(texts, self.municipality_file)
+            )
         except CatalogError as exc:
             self.last_error = str(exc)
             logger.error("Published catalog not loaded, keeping the previous one: %s", exc)

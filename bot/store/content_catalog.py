@@ -167,11 +167,13 @@ def publish(
     based_on: int | None,
     municipality_file: Path = DEFAULT_MUNICIPALITY_FILE,
     now: float | None = None,
+    validated: Catalog | None = None,
 ) -> tuple[int, Catalog]:
     """Publish `texts` as the next version on top of `based_on` (the version the author
     saw). CatalogError (every problem, per file and field) and nothing published when a
-    text is invalid; PublishConflict when another version came first."""
-    catalog = catalog_from_documents(texts, municipality_file)
+    text is invalid; PublishConflict when another version came first. `validated`: the
+    catalog of exactly these texts, when the caller has already loaded them."""
+    catalog = validated or catalog_from_documents(texts, municipality_file)
     create_content_catalog_tables(engine)
     current = published_version(engine)
     if current != based_on:
@@ -207,16 +209,21 @@ def seed_from_folder(
     engine: Engine,
     directory: Path = DEFAULT_CATALOG_DIR,
     municipality_file: Path = DEFAULT_MUNICIPALITY_FILE,
+    store: CatalogStore | None = None,
 ) -> int | None:
     """On a database with no published catalog, publish the folder's files as version 1;
     returns that version, or None when one was already there (or another process seeded
-    it at the same moment)."""
+    it at the same moment). `store`: one that loaded this folder at start, whose texts
+    and catalog are used as they are (no second parse)."""
     create_content_catalog_tables(engine)
     if published_version(engine) is not None:
         return None
+    texts, validated = read_documents(directory), None
+    if store is not None and store.folder_documents == texts:
+        validated = store.folder_catalog
     try:
         version, _ = publish(
-            engine, read_documents(directory), SYSTEM_USER, SEED, None, municipality_file
+            engine, texts, SYSTEM_USER, SEED, None, municipality_file, validated=validated
         )
     except PublishConflict:
         return None

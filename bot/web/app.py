@@ -125,6 +125,7 @@ def create_app(
                 engine_for(config.tracker_db_url),
                 config.catalog_dir,
                 config.municipality_file,
+                app.ctx.catalog,
             )
         if "api" in features:
             await asyncio.to_thread(create_feedback_table, config.tracker_db_url)
