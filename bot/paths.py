@@ -22,3 +22,5 @@ VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_TRACKER_DB = VAR_DIR / "tracker.db"
 # The web app's key for signing conversation tokens, made on first start (WEB_TOKEN_SECRET).
 WEB_TOKEN_SECRET_FILE = VAR_DIR / "web_token_secret"
+# The words of the open data set's description (bot/core/open_data.py).
+OPEN_DATA_FILE = DATA_DIR / "open_data.yml"

@@ -27,13 +27,17 @@ from bot import names
 from bot.core.catalog import DEFAULT_CATALOG_DIR, DEFAULT_MUNICIPALITY_FILE, CatalogStore
 from bot.core.matcher import AUTHORITY, KNOWN, ServiceMatcher
 from bot.core.questions import best_topic, load_vocabulary
+from bot.store.content_catalog import follow_database
+from bot.store.database import tracker_db_url
 
 # What the intent classifier sees instead of a service's name.
 SERVICE_PLACEHOLDER = "tjänstenamn"
 
 
 class _CatalogMatcher:
-    """The current ServiceMatcher, rebuilt when the catalog files change."""
+    """The current ServiceMatcher, rebuilt when the catalog changes: the files while
+    training; in a loaded model (serving), the catalog published in the tracker database
+    (`follow_database`), so a new synonym reaches the matcher without retraining."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._store = CatalogStore(
@@ -42,6 +46,9 @@ class _CatalogMatcher:
         )
         self._catalog = self._store.get()
         self._matcher = ServiceMatcher(self._catalog)
+
+    def follow_database(self) -> None:
+        follow_database(self._store, tracker_db_url())
 
     def get(self) -> ServiceMatcher:
         catalog = self._store.get()
@@ -72,6 +79,20 @@ class ServiceMaskingTokenizer(WhitespaceTokenizer):
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self._matcher = _CatalogMatcher(config)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ServiceMaskingTokenizer:
+        """Serving: the published catalog's words (training reads the files)."""
+        tokenizer = cls(config)
+        tokenizer._matcher.follow_database()
+        return tokenizer
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
@@ -120,6 +141,20 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> ServiceEntityExtractor:
         return cls(config)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ServiceEntityExtractor:
+        """Serving: the published catalog's words (training reads the files)."""
+        extractor = cls(config)
+        extractor._matcher.follow_database()
+        return extractor
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

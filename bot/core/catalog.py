@@ -4,6 +4,12 @@ This module knows nothing of Rasa. It loads and validates the catalog (every fil
 nothing: a bad file raises CatalogError naming the file, the field and the problem),
 and keeps it fresh: `CatalogStore.get()` re-reads the folder when a file changed, so
 editing a text changes the bot's answers without retraining.
+
+A store may also `follow` a `ReviewedDates` source: the dates on which staff confirmed in
+the review tool that a declaration is still right ("Uppgifterna stämmer"). The source is
+asked for its version at most once per check interval (one cheap query in the tracker
+database, bot/store/content_reviews.py); when it changed, the catalog is rebuilt with the
+confirmed dates, so every process that answers follows a confirmation within seconds.
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, validator
@@ -80,6 +87,9 @@ class Declaration(_Strict):
     # False where the declaration is known to exist but its text has not been found.
     text_available: bool = True
     responsible_board: str | None = None
+    # Who keeps the texts right: a role or a named function ("Kundtjänst", "nämndens
+    # administratör"), never a person's name or private contact details.
+    owner: str | None = None
     source_url: str = Field(..., regex=r"^https?://\S+$")
     other_sources: list[str] = []
     reviewed: date
@@ -275,6 +285,65 @@ def load_declaration(path: Path) -> Declaration:
     return declaration
 
 
+def parse_declaration(name: str, text: str) -> Declaration:
+    """A declaration from the text of its file `name` (`<id>.yml`), with the same rules
+    as `load_declaration`; errors name the file and the field."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{name}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{name}: expected a mapping at the top level")
+    try:
+        declaration = Declaration.parse_obj(raw)
+    except ValidationError as exc:
+        raise CatalogError(_format_validation_error(Path(name), exc)) from exc
+    stem = Path(name).stem
+    if declaration.id != stem:
+        raise CatalogError(
+            f"{name}: field 'id': '{declaration.id}' must equal the file name '{stem}'"
+        )
+    return declaration
+
+
+def read_documents(directory: Path) -> dict[str, str]:
+    """The text of every declaration file in `directory`, by file name."""
+    documents = {}
+    for path in catalog_files(directory):
+        try:
+            documents[path.name] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CatalogError(f"{path}: cannot read file: {exc}") from exc
+    return documents
+
+
+def catalog_from_documents(
+    documents: Mapping[str, str], municipality_file: Path = DEFAULT_MUNICIPALITY_FILE
+) -> Catalog:
+    """The catalog made of declaration texts (by file name), or CatalogError listing
+    every problem, one line per file: never a half-made catalog."""
+    if not documents:
+        raise CatalogError("no declaration files (*.yml)")
+    problems = []
+    declarations = {}
+    for name in sorted(documents):
+        if not re.match(r"^[a-z][a-z0-9_]*\.yml$", name):
+            problems.append(f"{name}: the file name must be the id followed by .yml")
+            continue
+        try:
+            declaration = parse_declaration(name, documents[name])
+        except CatalogError as exc:
+            problems.append(str(exc))
+            continue
+        declarations[declaration.id] = declaration
+    if problems:
+        raise CatalogError("\n".join(problems))
+    municipality = load_municipality(municipality_file)
+    authorities = load_authorities(municipality_file.parent / DEFAULT_AUTHORITIES_FILE.name)
+    _check_words_are_unambiguous(Path("."), declarations, municipality_file, municipality)
+    return Catalog(declarations=declarations, municipality=municipality, authorities=authorities)
+
+
 def load_municipality(path: Path = DEFAULT_MUNICIPALITY_FILE) -> Municipality:
     raw = _read_yaml(path)
     try:
@@ -355,11 +424,48 @@ def _fingerprint(directory: Path, municipality_file: Path) -> tuple:
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths if p.exists())
 
 
+class ReviewedDates(Protocol):
+    """Where the confirmed review dates live (the tracker database, outside the core)."""
+
+    def version(self) -> Hashable:
+        """Changes whenever a date is confirmed; cheap, asked once per check interval."""
+
+    def dates(self) -> Mapping[str, date]:
+        """The latest confirmed review date of each service that has one."""
+
+
+class PublishedCatalog(Protocol):
+    """Where the published declaration texts live (the tracker database, outside the
+    core), instead of the folder."""
+
+    def version(self) -> int | None:
+        """The published version's number, or None when nothing is published yet (then
+        the folder is read). Cheap: asked once per check interval."""
+
+    def documents(self) -> Mapping[str, str]:
+        """The published version's declaration texts, by file name."""
+
+
+def with_reviewed_dates(catalog: Catalog, dates: Mapping[str, date]) -> Catalog:
+    """The catalog with each confirmed date that is later than its file's `reviewed`: a
+    confirmed date is exact (no longer approximate)."""
+    declarations = dict(catalog.declarations)
+    for service_id, day in dates.items():
+        declaration = declarations.get(service_id)
+        if declaration is not None and day > declaration.reviewed:
+            declarations[service_id] = declaration.copy(
+                update={"reviewed": day, "reviewed_approximate": False}
+            )
+    return replace(catalog, declarations=declarations)
+
+
 class CatalogStore:
-    """Holds the current catalog and reloads it when its files change.
+    """Holds the current catalog and reloads it when its files change (or, when it
+    follows one, the confirmed review dates).
 
     A reload that fails validation keeps the previous catalog and logs the error, so a
-    typo in a text file never takes a running bot down.
+    typo in a text file never takes a running bot down; so does a dates source that
+    cannot be read (the database down): the dates already known stay.
     """
 
     def __init__(
@@ -372,10 +478,68 @@ class CatalogStore:
         self.municipality_file = Path(municipality_file)
         self.check_interval = check_interval
         self._lock = threading.Lock()
-        self._catalog = load_catalog(self.directory, self.municipality_file)
+        self._files_catalog = load_catalog(self.directory, self.municipality_file)
+        self._catalog = self._files_catalog
+        # The folder as loaded at start: a published version with the same texts (the
+        # seed) is this catalog, not parsed again (a parse takes about a second).
+        self.folder_documents = read_documents(self.directory)
+        self.folder_catalog = self._files_catalog
         self._fingerprint = _fingerprint(self.directory, self.municipality_file)
         self._checked_at = time.monotonic()
         self.last_error: str | None = None
+        self._dates_source: ReviewedDates | None = None
+        self._dates_version: Hashable = None
+        self._dates: Mapping[str, date] = {}
+        self._published: PublishedCatalog | None = None
+        # The published version the catalog was made of (None: made of the folder).
+        self.version: int | None = None
+
+    def follow_published(self, source: PublishedCatalog) -> None:
+        """Read the declarations from `source` once it has a published version (checked
+        on the next `get`, then once per check interval), instead of the folder."""
+        with self._lock:
+            self._published = source
+            self._checked_at = float("-inf")
+
+    def _refresh_published(self) -> bool:
+        """Load a newer published version; True when `source` has one (the folder is then
+        not read)."""
+        source = self._published
+        if source is None:
+            return False
+        try:
+            version = source.version()
+            if version is None:
+                return False
+            if version == self.version:
+                return True
+            texts = source.documents()
+            catalog = (
+                self.folder_catalog
+                if texts == self.folder_documents
+                else catalog_from_documents(texts, self.municipality_file)
+            )
+        except CatalogError as exc:
+            self.last_error = str(exc)
+            logger.error("Published catalog not loaded, keeping the previous one: %s", exc)
+            return True
+        except Exception as exc:  # noqa: BLE001 - keep answering with what we have
+            logger.warning("Published catalog not read, keeping the previous one: %s", exc)
+            return self.version is not None
+        with self._lock:
+            self._files_catalog = catalog
+            self._catalog = with_reviewed_dates(catalog, self._dates)
+            self.version = version
+            self.last_error = None
+        logger.info("Published catalog version %d: %d services", version, len(catalog.declarations))
+        return True
+
+    def follow(self, source: ReviewedDates) -> None:
+        """Overlay the confirmed review dates of `source`, read on the next `get`."""
+        with self._lock:
+            self._dates_source = source
+            self._dates_version = None
+            self._checked_at = float("-inf")
 
     def reload(self) -> Catalog:
         with self._lock:
@@ -387,18 +551,41 @@ class CatalogStore:
                 logger.error("Catalog not reloaded, keeping the previous one: %s", exc)
                 self._fingerprint = fingerprint
                 return self._catalog
-            self._catalog = catalog
+            self._files_catalog = catalog
+            self._catalog = with_reviewed_dates(catalog, self._dates)
             self._fingerprint = fingerprint
             self.last_error = None
             logger.info("Catalog reloaded: %d services", len(catalog.declarations))
-            return catalog
+            return self._catalog
 
-    def get(self) -> Catalog:
+    def _refresh_dates(self) -> None:
+        source = self._dates_source
+        if source is None:
+            return
+        try:
+            version = source.version()
+            if version == self._dates_version:
+                return
+            dates = dict(source.dates())
+        except Exception as exc:  # noqa: BLE001 - keep answering with the dates we have
+            logger.warning("Review dates not read, keeping the previous ones: %s", exc)
+            return
+        with self._lock:
+            self._dates_version = version
+            self._dates = dates
+            self._catalog = with_reviewed_dates(self._files_catalog, dates)
+
+    def get(self, check_now: bool = False) -> Catalog:
+        """The current catalog; its files (and dates) are checked at most once per check
+        interval, or now if `check_now`."""
         now = time.monotonic()
-        if now - self._checked_at >= self.check_interval:
+        if check_now or now - self._checked_at >= self.check_interval:
             self._checked_at = now
-            if _fingerprint(self.directory, self.municipality_file) != self._fingerprint:
-                return self.reload()
+            if not self._refresh_published() and (
+                _fingerprint(self.directory, self.municipality_file) != self._fingerprint
+            ):
+                self.reload()
+            self._refresh_dates()
         return self._catalog
 
 

@@ -27,6 +27,7 @@ from bot.ops.readiness import NotReady, ReadinessCheck
 from bot.ops.stack import Stack, StackError
 from bot.paths import PROJECT_ROOT
 from bot.review.cli import add_review_commands
+from bot.review.content_commands import add_content_commands
 from bot.settings import SettingsError, port, text
 from bot.store.database import (
     TrackerDBUnreachable,
@@ -261,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.set_defaults(func=_purge)
     add_review_commands(commands)  # users, export-nlu, export-tests: bot/review/cli.py
+    add_content_commands(commands)  # content export/import/…: bot/review/content_commands.py
     return parser
 
 

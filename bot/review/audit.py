@@ -37,6 +37,9 @@ CASE_STATE = "case_state"
 CASE_NOTE = "case_note"
 CASE_FORWARD = "case_forward"
 EXPORT_CASES = "export_cases"
+CONFIRM_CONTENT = "confirm_content"
+PUBLISH_CONTENT = "publish_content"
+ROLLBACK_CONTENT = "rollback_content"
 
 PAGE_SIZE = 100
 

@@ -6,6 +6,8 @@ app's TRACKER_DB_URL, so reviews live beside the conversations they are about).
 | REVIEW_CONFIDENCE_THRESHOLD     | 0.7     | NLU inbox: messages below this confidence    |
 | REVIEW_CREATE_INDEXES           | 1       | add our indexes to `events` at start (0: no) |
 | REVIEW_DASHBOARD_CACHE_SECONDS  | 3600    | how long counted past days are reused (0: no)|
+| CONTENT_REVIEW_MONTHS           | 12      | months from a review to the next one due     |
+| CONTENT_REVIEW_WARN_DAYS        | 30      | listed as due soon this many days before     |
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class ReviewSettings:
     confidence_threshold: float = 0.7
     create_indexes: bool = True
     dashboard_cache_seconds: float = 3600.0
+    content_review_months: int = 12
+    content_review_warn_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReviewSettings:
@@ -33,4 +37,6 @@ class ReviewSettings:
             dashboard_cache_seconds=number(
                 env, "REVIEW_DASHBOARD_CACHE_SECONDS", 3600.0, 0, 86_400
             ),
+            content_review_months=number(env, "CONTENT_REVIEW_MONTHS", 12, 1, 120),
+            content_review_warn_days=number(env, "CONTENT_REVIEW_WARN_DAYS", 30, 0, 365),
         )

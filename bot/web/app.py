@@ -23,14 +23,19 @@ from sanic.response import HTTPResponse
 
 from bot.content_length_guard import install as install_content_length_guard
 from bot.core.catalog import CatalogStore
+from bot.core.open_data import load_open_data_texts
 from bot.review import review_blueprint
 from bot.store.cases import create_case_tables
+from bot.store.content_catalog import follow_database, seed_from_folder
+from bot.store.conversations import engine_for
 from bot.store.feedback import create_feedback_table
 from bot.web.api import api_blueprint
 from bot.web.api.rate_limit import RateLimiter
 from bot.web.api.tokens import ConversationTokens
 from bot.web.config import WebConfig
 from bot.web.errors import register_error_handlers
+from bot.web.open_data import open_data_blueprint
+from bot.web.open_data.views import OpenDataCache
 from bot.web.texts import load_web_texts
 from bot.web.widget import widget_blueprint
 
@@ -41,6 +46,7 @@ FEATURES: dict[str, Callable[[], Blueprint | BlueprintGroup]] = {
     "widget": widget_blueprint,
     "api": api_blueprint,
     "review": review_blueprint,  # staff review tool under /granska (bot/review/)
+    "open_data": open_data_blueprint,  # the published catalog as open data (/api/oppna-data)
 }
 
 
@@ -64,7 +70,8 @@ def _max_request_bytes(max_message_chars: int) -> int:
 
 
 def create_app(
-    config: WebConfig | None = None, features: Sequence[str] = ("widget", "api", "review")
+    config: WebConfig | None = None,
+    features: Sequence[str] = ("widget", "api", "review", "open_data"),
 ) -> Sanic:
     config = config or WebConfig.from_env()
     unknown = sorted(set(features) - set(FEATURES))
@@ -91,9 +98,18 @@ def create_app(
     app.ctx.address_messages = RateLimiter(config.rate_limit_address_messages, window)
     app.ctx.address_reads = RateLimiter(config.rate_limit_address_reads, window)
     app.ctx.tokens = ConversationTokens(config.token_secret)
-    # The API lets through only the payloads of the bot's own buttons, with catalog ids.
-    app.ctx.catalog = (
-        CatalogStore(config.catalog_dir, config.municipality_file) if "api" in features else None
+    # The API lets through only the payloads of the bot's own buttons, with catalog ids;
+    # the open data is the catalog; the review tool lists it ("Innehåll").
+    # Every feature but the widget reads the catalog: the one published in the tracker
+    # database (seeded from the folder at start), with the review dates staff confirm.
+    app.ctx.catalog = None
+    if set(features) & {"api", "open_data", "review"}:
+        app.ctx.catalog = CatalogStore(config.catalog_dir, config.municipality_file)
+        follow_database(app.ctx.catalog, config.tracker_db_url)
+    app.ctx.open_data = (
+        OpenDataCache(load_open_data_texts(config.open_data_file), config.open_data_license)
+        if "open_data" in features
+        else None
     )
     app.ctx.http = None
 
@@ -104,6 +120,14 @@ def create_app(
     @app.before_server_start
     async def open_connections(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
         app.ctx.http = aiohttp.ClientSession()
+        if app.ctx.catalog is not None:
+            await asyncio.to_thread(
+                seed_from_folder,
+                engine_for(config.tracker_db_url),
+                config.catalog_dir,
+                config.municipality_file,
+                app.ctx.catalog,
+            )
         if "api" in features:
             await asyncio.to_thread(create_feedback_table, config.tracker_db_url)
             await asyncio.to_thread(create_case_tables, config.tracker_db_url)
@@ -120,7 +144,7 @@ def create_app(
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.scheme == "https":
             response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-        if request.path.startswith("/api/") and request.path != "/api/texts":
+        if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
 
     return app

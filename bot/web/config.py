@@ -18,6 +18,8 @@
 | CATALOG_DIR, MUNICIPALITY_FILE | data/declarations, data/municipality.yml |
 | WEB_TOKEN_SECRET          | the contents of var/web_token_secret, made on first start |
 | WEB_TOKEN_SECRET_FILE     | var/web_token_secret                      |
+| OPEN_DATA_LICENSE         | CC0's URI (the open data's licence, an http(s) URI) |
+| OPEN_DATA_FILE            | data/open_data.yml (the data set's description) |
 
 WEB_TOKEN_SECRET signs the conversation tokens (bot/web/api/tokens.py): web apps that
 must accept each other's tokens share it; a new secret ends every open conversation.
@@ -26,20 +28,32 @@ must accept each other's tokens share it; a new secret ends every open conversat
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.open_data import CC0, URL_PATTERN
 from bot.paths import (
     DEFAULT_CATALOG_DIR,
     DEFAULT_MUNICIPALITY_FILE,
     DEFAULT_TRACKER_DB,
+    OPEN_DATA_FILE,
     WEB_TOKEN_SECRET_FILE,
 )
 from bot.paths import WEB_TEXTS_FILE as DEFAULT_TEXTS_FILE
 from bot.settings import SettingsError, number, port, seconds, secret, text
 from bot.store.database import tracker_db_url
+
+
+def license_uri(env: Mapping[str, str], name: str, default: str) -> str:
+    """A licence named by its URI (an http(s) address without spaces)."""
+    value = text(env, name, default)
+    if not re.match(URL_PATTERN, value):
+        raise SettingsError(f"{name}={value!r}: expected the licence's http(s) URI")
+    return value
+
 
 # One error type for every setting (bot.settings); the old name stays for callers.
 ConfigError = SettingsError
@@ -68,6 +82,9 @@ class WebConfig:
     texts_file: Path = DEFAULT_TEXTS_FILE
     municipality_file: Path = DEFAULT_MUNICIPALITY_FILE
     catalog_dir: Path = DEFAULT_CATALOG_DIR
+    # The licence of the open data (/api/oppna-data/), a URI, and its description's texts.
+    open_data_license: str = CC0
+    open_data_file: Path = OPEN_DATA_FILE
     # Built directly (tests), a config signs with a secret of its own; from_env reads
     # WEB_TOKEN_SECRET or the file in var/.
     token_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
@@ -94,6 +111,8 @@ class WebConfig:
             texts_file=Path(env.get("WEB_TEXTS_FILE") or DEFAULT_TEXTS_FILE),
             municipality_file=Path(env.get("MUNICIPALITY_FILE") or DEFAULT_MUNICIPALITY_FILE),
             catalog_dir=Path(env.get("CATALOG_DIR") or DEFAULT_CATALOG_DIR),
+            open_data_license=license_uri(env, "OPEN_DATA_LICENSE", CC0),
+            open_data_file=Path(env.get("OPEN_DATA_FILE") or OPEN_DATA_FILE),
             token_secret=secret(
                 env,
                 "WEB_TOKEN_SECRET",

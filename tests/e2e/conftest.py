@@ -64,7 +64,8 @@ def socketio_bot(quick_model, tmp_path_factory):
 def web_bot(quick_model, tmp_path_factory):
     """The whole stack for the browser tests (action server, Rasa, web app) on free ports,
     with its own SQLite db and its own copy of the catalog (`stack.env["CATALOG_DIR"]`),
-    which tests may edit: the catalog reloads on change, the real data stays untouched."""
+    which the web app seeds the db's published catalog from at start: tests publish a
+    change there (bot/store/content_catalog.py) and the real data stays untouched."""
     log_dir = tmp_path_factory.mktemp("web-stack")
     catalog_dir = log_dir / "declarations"
     shutil.copytree(DEFAULT_CATALOG_DIR, catalog_dir)

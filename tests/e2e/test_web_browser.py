@@ -18,6 +18,8 @@ import pytest
 import yaml
 
 from bot.paths import PROJECT_ROOT
+from bot.store import content_catalog as published
+from bot.store.conversations import engine_for
 
 pytestmark = pytest.mark.slow
 
@@ -246,19 +248,21 @@ def test_user_and_catalog_text_render_as_text_and_run_nothing(web_bot, new_page)
     ask(page, XSS)
     assert page.locator(".skw-msg--user").last.inner_text().endswith(XSS)
 
-    bygglov = Path(web_bot.env["CATALOG_DIR"]) / "bygglov.yml"
-    original = bygglov.read_text(encoding="utf-8")
-    data = yaml.safe_load(original)
+    # Published the way staff publish (bot content import): the stack's web app seeded the
+    # tracker database from its catalog copy, and the action server follows that.
+    engine = engine_for(web_bot.env["TRACKER_DB_URL"])
+    before = published.published_version(engine)
+    texts = published.documents(engine)
+    data = yaml.safe_load(texts["bygglov.yml"])
     data["name"] = "Bygglov <img src=x onerror=window.__xss=2>"
     data["responsible_board"] = "Nämnden <script>window.__xss=3</script>"
     timed = next(p for p in data["promises"] if p.get("commitment"))
     timed["text"] += " <img src=x onerror=window.__xss=4>"
     timed["commitment"] += " <b onmouseover=window.__xss=5>"
     data["source_url"] = 'https://www.skelleftea.se/"><img/src=x/onerror=window.__xss=6>'
+    texts["bygglov.yml"] = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     try:
-        bygglov.write_text(
-            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
+        published.publish(engine, texts, "e2e", published.IMPORT, before)
         time.sleep(1.5)  # the action server looks for catalog changes once a second
         ask(page, "hur lång tid tar bygglov?")
         card = page.locator(".skw-card")
@@ -277,7 +281,8 @@ def test_user_and_catalog_text_render_as_text_and_run_nothing(web_bot, new_page)
         assert any("%22%3E%3Cimg" in h for h in hrefs)  # the quote stayed inside the URL
         assert page.errors == []
     finally:
-        bygglov.write_text(original, encoding="utf-8")
+        if before is not None:
+            published.rollback(engine, before, "e2e", published.published_version(engine))
         time.sleep(1.2)
 
 

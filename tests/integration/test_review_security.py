@@ -47,6 +47,8 @@ def review_routes(app: Sanic) -> list[tuple[str, str]]:
         path = re.sub(r"<event_id:int>", "1", path)
         path = re.sub(r"<kind:str>", "traningsdata.yml", path)
         path = re.sub(r"<number:str>", "SF-2026-00001", path)
+        path = re.sub(r"<service_id:str>", "bygglov", path)
+        path = re.sub(r"<version:int>", "1", path)
         assert "<" not in path, path
         for method in route.methods:
             if method in ("GET", "POST"):

@@ -13,6 +13,10 @@
 | POST     /granska/nlu/<event id>             | reviewer | confirm / correct / dismiss           |
 | GET      /granska/nlu/export/<kind>.yml      | reviewer | training data or test cases (audited) |
 | GET      /granska/oversikt                   | reviewer | dashboard                             |
+| GET      /granska/innehall                   | reviewer | every service, its review dates, state|
+| POST     /granska/innehall/<id>/stammer      | admin    | "Uppgifterna stämmer" (audited)       |
+| GET      /granska/innehall/versioner[/<n>]   | reviewer | published versions; what n changed    |
+| POST     /granska/innehall/versioner/<n>/aterstall | admin | publish version n again (audited) |
 | GET      /granska/export/samtal.csv          | admin    | the filtered list as CSV (audited)    |
 | GET/POST /granska/admin/anvandare[/ta-bort]  | admin    | staff accounts                        |
 | GET      /granska/admin/installningar        | admin    | retention setting and purge log       |
@@ -26,7 +30,8 @@ and render a template. All user text reaches the page through Jinja2's autoescap
 
 One module per feature, each with the handlers and a `ROUTES` table of its blueprint:
 `auth` (log in/out), `conversations` (list, transcript, tags, notes, marks, CSV), `nlu`
-(inbox, verdicts, exports), `dashboard` and `admin`; `rendering` holds the templates'
+(inbox, verdicts, exports), `dashboard`, `content` (the catalog's review dates) and
+`admin`; `rendering` holds the templates'
 environment and the JSON shapes. This module holds the per-app state (`ReviewContext`,
 `review_of`), the request helpers, the start/stop listeners, the headers and error pages
 every feature shares, and groups the blueprints under /granska (`review_blueprint`).
@@ -54,6 +59,7 @@ from bot.review.settings import ReviewSettings
 from bot.review.tables import create_tables, engine_for, ensure_event_indexes
 from bot.review.views.rendering import STATIC_DIR, template_environment
 from bot.review.views.rendering import csv_safe as _csv_safe  # noqa: F401 - tests import it
+from bot.store.content_reviews import create_content_tables
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +136,7 @@ def setup(app: Sanic) -> ReviewContext:
     settings = ReviewSettings.from_env()
     engine = engine_for(app.ctx.config.tracker_db_url)
     create_tables(engine)
+    create_content_tables(engine)
     indexes = ensure_event_indexes(engine) if settings.create_indexes else []
     context = ReviewContext(
         engine, settings, stats.DashboardCache(settings.dashboard_cache_seconds), indexes
@@ -238,7 +245,7 @@ def review_blueprint() -> BlueprintGroup:
     """One blueprint per feature (plus the static files and the start/stop listeners),
     grouped under /granska; every response gets our headers and error pages."""
     # Imported here: the feature modules import ReviewContext and the helpers above.
-    from bot.review.views import admin, auth, cases, conversations, dashboard, nlu
+    from bot.review.views import admin, auth, cases, content, conversations, dashboard, nlu
 
     base = Blueprint("review")
     base.static("/static", str(STATIC_DIR), name="static")
@@ -253,6 +260,7 @@ def review_blueprint() -> BlueprintGroup:
         _feature("conversations", conversations.ROUTES),
         _feature("nlu", nlu.ROUTES),
         _feature("dashboard", dashboard.ROUTES),
+        _feature("content", content.ROUTES),
         _feature("admin", admin.ROUTES),
         _feature("cases", cases.ROUTES),
         url_prefix="/granska",

@@ -1,16 +1,18 @@
-"""The dashboard: a period's figures per day, as a page with charts and as JSON."""
+"""The dashboard: a period's figures per day, as a page with charts and as JSON; and the
+declarations whose review is overdue or due soon."""
 
 from __future__ import annotations
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from bot.core.catalog import default_store
+from bot.core.review_schedule import DUE_SOON, OVERDUE
 from bot.review import charts, stats
 from bot.review.breaches import breaches
 from bot.review.filters import Filters
 from bot.review.security import staff
 from bot.review.views import Route, review_of
+from bot.review.views.content import current_catalog, schedule
 from bot.review.views.rendering import dashboard_json
 
 
@@ -26,8 +28,9 @@ async def dashboard(request: Request) -> HTTPResponse:
     review = review_of(request)
     board = await _dashboard(request)
     broken = await review.run(breaches, request.app.ctx.config.tracker_db_url, board)
-    catalog = default_store().get()
+    catalog = await current_catalog(request)
     promise_texts = {(d.id, p.id): p.text for d in catalog.sorted_by_name() for p in d.promises}
+    dues = schedule(review, catalog)
     return review.page(
         request,
         "dashboard.html",
@@ -37,6 +40,9 @@ async def dashboard(request: Request) -> HTTPResponse:
             "services": review.choices.services,
             "broken": broken,
             "promise_texts": promise_texts,
+            "overdue": [due for due in dues if due.state == OVERDUE],
+            "due_soon": [due for due in dues if due.state == DUE_SOON],
+            "settings": review.settings,
         },
     )
 

@@ -3,15 +3,15 @@ the JSON shapes of the `/granska/api/` routes, and text made safe for a spreadsh
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import jinja2
 
+from bot.core.spreadsheet import FormulaSafeWriter as FormulaSafeWriter
+from bot.core.spreadsheet import csv_safe as csv_safe
 from bot.review import messages as m
 from bot.review import queries, stats
 from bot.review.filters import Filters, swedish_datetime
@@ -174,23 +174,5 @@ def dashboard_json(board: stats.Dashboard) -> dict[str, Any]:
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-
-# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(text: str) -> str:
-    """Text opened in a spreadsheet must not run as a formula: a leading `'` shows it as
-    text. Any cell may hold what a citizen sent (entity values, ids, messages)."""
-    return "'" + text if text[:1] in FORMULA_STARTS else text
-
-
-class FormulaSafeWriter:
-    """csv.writer that neutralises every text cell of every row, so that no column, now
-    or added later, can carry a live formula into the spreadsheet."""
-
-    def __init__(self, out: TextIO) -> None:
-        self._writer = csv.writer(out)
-
-    def writerow(self, row: Iterable[object]) -> None:
-        self._writer.writerow([csv_safe(cell) if isinstance(cell, str) else cell for cell in row])
+# One writer for every CSV the bot makes lives in bot/core/spreadsheet.py (the open data
+# writes CSV too); imported above and used from here by the review tool's views and tests.
