@@ -9,6 +9,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.core.catalog import CatalogError, load_municipality
+from bot.core.texts import domain_response_text
+from bot.names import UTTER_AI_DISCLOSURE
 
 # Every error code the API can return; web_texts.yml must have a message for each.
 ERROR_CODES = (
@@ -118,6 +120,11 @@ def load_web_texts(path: Path, municipality_file: Path, max_message_chars: int) 
         "max_message_chars": max_message_chars,
     }
     try:
-        return WebTexts(errors=_fill(raw.errors, values), widget=_fill(raw.widget, values))
+        widget = _fill(raw.widget, values)
+        errors = _fill(raw.errors, values)
     except (KeyError, IndexError, ValueError) as exc:
         raise CatalogError(f"{path}: unknown placeholder {exc}") from exc
+    # The bot's own first reply (domain.yml): the widget shows it before the first
+    # question, and does not repeat it when the first answer brings it.
+    widget["ai_disclosure"] = domain_response_text(UTTER_AI_DISCLOSURE)
+    return WebTexts(errors=errors, widget=widget)

@@ -130,6 +130,7 @@ def transcript_json(found: queries.Transcript) -> dict[str, Any]:
         "reviewed_by": found.reviewed_by,
         "reviewed_at": found.reviewed_at,
         "notes": [note_json(n) for n in found.notes],
+        "ai_disclosures": found.disclosures,
         "lines": [line_json(line) for line in found.lines],
     }
 
