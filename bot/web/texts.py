@@ -69,6 +69,15 @@ WIDGET_KEYS = (
     "kinds",
     "unavailable",
     "characters_left",
+    "save",
+    "save_nothing",
+    "save_failed",
+    "saved",
+    "copy_filename",
+    "copy_heading",
+    "copy_saved",
+    "copy_masked_note",
+    "copy_choices",
 )
 
 
