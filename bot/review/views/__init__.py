@@ -14,6 +14,8 @@
 | GET      /granska/nlu/export/<kind>.yml      | reviewer | training data or test cases (audited) |
 | GET      /granska/oversikt                   | reviewer | dashboard                             |
 | GET      /granska/export/samtal.csv          | admin    | the filtered list as CSV (audited)    |
+| GET      /granska/utlamnande[/samtal/<id>]   | admin    | records out: JSON/CSV/page (audited)  |
+| POST     /granska/samtal/<id>/bevara[/hav]   | admin    | hold / release for the purge (audited)|
 | GET/POST /granska/admin/anvandare[/ta-bort]  | admin    | staff accounts                        |
 | GET      /granska/admin/installningar        | admin    | retention setting and purge log       |
 | GET      /granska/admin/logg                 | admin    | audit log                             |
@@ -25,10 +27,11 @@ and render a template. All user text reaches the page through Jinja2's autoescap
 
 One module per feature, each with the handlers and a `ROUTES` table of its blueprint:
 `auth` (log in/out), `conversations` (list, transcript, tags, notes, marks, CSV), `nlu`
-(inbox, verdicts, exports), `dashboard` and `admin`; `rendering` holds the templates'
-environment and the JSON shapes. This module holds the per-app state (`ReviewContext`,
-`review_of`), the request helpers, the start/stop listeners, the headers and error pages
-every feature shares, and groups the blueprints under /granska (`review_blueprint`).
+(inbox, verdicts, exports), `dashboard`, `admin` and `records` (utlämnande, holds);
+`rendering` holds the templates' environment and the JSON shapes. This module holds the
+per-app state (`ReviewContext`, `review_of`), the request helpers, the start/stop
+listeners, the headers and error pages every feature shares, and groups the blueprints
+under /granska (`review_blueprint`).
 """
 
 from __future__ import annotations
@@ -237,7 +240,7 @@ def review_blueprint() -> BlueprintGroup:
     """One blueprint per feature (plus the static files and the start/stop listeners),
     grouped under /granska; every response gets our headers and error pages."""
     # Imported here: the feature modules import ReviewContext and the helpers above.
-    from bot.review.views import admin, auth, conversations, dashboard, nlu
+    from bot.review.views import admin, auth, conversations, dashboard, nlu, records
 
     base = Blueprint("review")
     base.static("/static", str(STATIC_DIR), name="static")
@@ -251,6 +254,7 @@ def review_blueprint() -> BlueprintGroup:
         _feature("nlu", nlu.ROUTES),
         _feature("dashboard", dashboard.ROUTES),
         _feature("admin", admin.ROUTES),
+        _feature("records", records.ROUTES),
         url_prefix="/granska",
     )
     group.on_response(headers)

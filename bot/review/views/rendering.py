@@ -44,6 +44,12 @@ def transcript_url(sender_id: str, message: str | None = None) -> str:
     return f"{url}?{urlencode({'meddelande': message})}" if message else url
 
 
+def records_url(sender_id: str, fmt: str) -> str:
+    """The utlämnande of one conversation in `fmt` (json, csv or html)."""
+    path = transcript_url(sender_id).removeprefix("/granska/samtal/")
+    return f"/granska/utlamnande/samtal/{path}?{urlencode({'format': fmt})}"
+
+
 @lru_cache(maxsize=1)
 def template_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
@@ -54,7 +60,9 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(when=when, percent=percent, confidence=confidence)
-    environment.globals.update(urlencode=urlencode, transcript_url=transcript_url)
+    environment.globals.update(
+        urlencode=urlencode, transcript_url=transcript_url, records_url=records_url
+    )
     return environment
 
 
