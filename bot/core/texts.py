@@ -40,6 +40,7 @@ def load_texts(path: Path = TEXTS_FILE) -> Texts:
         raise CatalogError(f"{path}: {exc}") from exc
 
 
+@lru_cache(maxsize=16)
 def domain_response_text(name: str, path: Path = DOMAIN_FILE) -> str:
     """The first text of response `name` in domain.yml, for a sentence shown outside Rasa
     as well as by it (one source); CatalogError when the file or the response is missing."""
