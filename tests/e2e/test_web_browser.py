@@ -319,7 +319,8 @@ def test_spara_samtalet_downloads_the_conversation_masked_as_stored(web_bot, new
     copy = Path(download.path()).read_text(encoding="utf-8")
     assert "Du: ring mig på [telefon], hur lång tid tar bygglov?" in copy
     assert "765 43 21" not in copy
-    assert "automatisk chattbot" in copy and "7 arbetsdagar" in copy
+    assert "automatisk chattbot" in copy  # the disclosure, as the first reply said it
+    assert sum(line.startswith("[") and " Chattboten: " in line for line in copy.splitlines()) >= 2
     page.wait_for_selector("text=Samtalet är sparat som en textfil.", state="attached")
     assert page.errors == []
 
