@@ -69,8 +69,11 @@ async def export_conversation(request: Request, sender_id: str) -> HTTPResponse:
 
 @staff(admin=True)
 async def export_period(request: Request) -> HTTPResponse:
-    """Every conversation with a message in [fran, till] (Swedish dates, both included)."""
+    """Every conversation with a message in [fran, till] (Swedish dates, both included);
+    without either, the form that asks for them."""
     review = review_of(request)
+    if "fran" not in request.args and "till" not in request.args:
+        return review.page(request, "records_form.html", {})
     filters = Filters.parse({k: request.args.get(k) for k in ("fran", "till") if k in request.args})
     if filters.problems or filters.date_from is None or filters.date_to is None:
         return _error(request, "bad_period")
