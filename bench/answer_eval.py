@@ -40,6 +40,8 @@ from typing import Any
 import yaml
 
 from bot.core.catalog import Catalog, load_catalog
+from bot.core.texts import domain_response_text
+from bot.names import UTTER_AI_DISCLOSURE
 from bot.paths import PROJECT_ROOT
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "data" / "eval"
@@ -124,8 +126,14 @@ class Webhook:
 
 
 def reply_text(replies: list[dict[str, Any]]) -> str:
+    """The answer's text and button titles. The AI disclosure that opens every session
+    (utter_ai_disclosure) is left out: it is said before any answer, whatever was asked,
+    and would otherwise meet a case's patterns (Kundtjänst's number, "serviceförklaringar")."""
     parts = []
+    disclosure = domain_response_text(UTTER_AI_DISCLOSURE)
     for reply in replies:
+        if reply.get("text") == disclosure:
+            continue
         if reply.get("text"):
             parts.append(str(reply["text"]))
         for button in reply.get("buttons") or []:

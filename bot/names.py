@@ -9,7 +9,9 @@ This module imports nothing of ours, so every layer, and the actions, may import
 
 from __future__ import annotations
 
-# Actions (domain.yml `actions`).
+# Actions (domain.yml `actions`). `action_session_start` is Rasa's name; declaring it
+# makes Rasa run ours (actions/session.py), which says the AI disclosure first.
+ACTION_SESSION_START = "action_session_start"
 ACTION_ANSWER_SERVICE = "action_answer_service"
 ACTION_LIST_SERVICES = "action_list_services"
 ACTION_EXPLAIN_SERVICEFORKLARING = "action_explain_serviceforklaring"
@@ -72,6 +74,9 @@ ENTITY_TOPIC = "topic"
 UTTER_ASK_WHICH_SERVICE = "utter_ask_which_service"
 UTTER_LIST_SERVICES = "utter_list_services"
 UTTER_ASK_AFFIRMATION = "utter_ask_affirmation"
+# The first reply of every conversation: an automated chatbot, not a person, and how to
+# reach one (EU AI Act art. 50). Its `utter_action` in the stored event is the record.
+UTTER_AI_DISCLOSURE = "utter_ai_disclosure"
 
 # Names Rasa defines itself; they are not declared in domain.yml.
 RASA_BUILTINS = frozenset(

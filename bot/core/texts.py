@@ -1,4 +1,5 @@
-"""Small Swedish vocabulary from data/texts.yml (button titles, weekday names)."""
+"""Small Swedish vocabulary from data/texts.yml (button titles, weekday names), and one
+sentence of domain.yml read where Rasa does not say it (the AI disclosure in the widget)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.core.catalog import CatalogError
-from bot.paths import TEXTS_FILE
+from bot.paths import DOMAIN_FILE, TEXTS_FILE
 
 
 class Texts(BaseModel):
@@ -37,3 +38,14 @@ def load_texts(path: Path = TEXTS_FILE) -> Texts:
         return Texts.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise CatalogError(f"{path}: {exc}") from exc
+
+
+@lru_cache(maxsize=16)
+def domain_response_text(name: str, path: Path = DOMAIN_FILE) -> str:
+    """The first text of response `name` in domain.yml, for a sentence shown outside Rasa
+    as well as by it (one source); CatalogError when the file or the response is missing."""
+    try:
+        domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return str(domain["responses"][name][0]["text"])
+    except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError) as exc:
+        raise CatalogError(f"{path}: response {name!r} with a text is missing ({exc})") from exc

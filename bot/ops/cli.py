@@ -35,7 +35,13 @@ from bot.store.database import (
     describe_db_url,
     tracker_db_url,
 )
-from bot.store.retention import DailyPurge, purge_older_than, retention_days, runner_name
+from bot.store.retention import (
+    DailyPurge,
+    purge_older_than,
+    retention_days,
+    retention_decision,
+    runner_name,
+)
 
 EXIT_TRACKER_DB_UNREACHABLE = 3
 
@@ -66,6 +72,7 @@ def _tracker_db_and_retention(
     url = tracker_db_url()
     try:
         days = retention_days()
+        retention_decision()  # checked at start: a bad one stops here, not at the first purge
         if create_database and create_database_if_missing(url):
             print(f"Created the tracker store database {url.rsplit('/', 1)[-1]}.")
         check_tracker_db(url)

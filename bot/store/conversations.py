@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.names import EVENT_BOT, EVENT_USER
+from bot.names import EVENT_BOT, EVENT_USER, UTTER_AI_DISCLOSURE
 from bot.store.database import sqlite_engine
 
 logger = logging.getLogger(__name__)
@@ -129,11 +129,19 @@ def _rows(db_url: str, sender_id: str) -> list[tuple[str, float | None, dict[str
     return rows
 
 
+def is_ai_disclosure(data: dict[str, Any]) -> bool:
+    """Whether a stored bot event is the "automated chatbot, not a person" disclosure."""
+    metadata = data.get("metadata")
+    return isinstance(metadata, dict) and metadata.get("utter_action") == UTTER_AI_DISCLOSURE
+
+
 def transcript(db_url: str, sender_id: str) -> list[TranscriptMessage]:
     """The user and bot messages of a conversation, oldest first.
 
     A user message that is the payload of a button the bot had just offered is shown
-    with that button's title, as the widget showed it when it was clicked.
+    with that button's title, as the widget showed it when it was clicked. The AI
+    disclosure, said when a session starts (stored before the message that started it),
+    belongs to the answer to that next message.
     """
     messages: list[TranscriptMessage] = []
     offered: dict[str, str] = {}
@@ -154,7 +162,8 @@ def transcript(db_url: str, sender_id: str) -> list[TranscriptMessage]:
             continue
         if buttons:
             offered = {b["payload"]: b["title"] for b in buttons}
-        messages.append(TranscriptMessage(BOT, turn, timestamp, text, buttons, custom))
+        shown_in = turn + 1 if is_ai_disclosure(data) else turn
+        messages.append(TranscriptMessage(BOT, shown_in, timestamp, text, buttons, custom))
     return messages
 
 

@@ -8,6 +8,11 @@ chatt" -- and every purge writes one row to the `purge_log` table in the same da
 when it ran, the cutoff, the retention period, how many conversations and events it
 deleted, and who or what ran it.
 
+The purge refers to the municipality's *gallringsbeslut*: RETENTION_DECISION names it
+(for example "KS 2026-123 § 45"), and every purge_log row carries it; unset, the row says
+that no decision was given. A conversation on hold (bot/store/holds.py) is never purged:
+the purge skips it and logs how many old conversations it kept for that reason.
+
 `bot purge` runs it once; `bot run` runs it at start and then every 24 hours in a
 background thread (`DailyPurge`).
 """
@@ -25,9 +30,10 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from bot.settings import number
+from bot.settings import SettingsError, number, raw
 from bot.store.cases import purge_closed_cases_now
 from bot.store.conversations import delete_conversation, engine_for, events
+from bot.store.holds import held_senders
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +51,27 @@ purge_log = sa.Table(
     sa.Column("conversations", sa.Integer, nullable=False),
     sa.Column("events", sa.Integer, nullable=False),
     sa.Column("ran_by", sa.String(255), nullable=False),
+    sa.Column("decision", sa.String(255)),  # the gallringsbeslut (RETENTION_DECISION)
+    sa.Column("held", sa.Integer),  # old conversations kept because they are on hold
 )
+# Columns added after the table was first made: added to an existing table on first use.
+_ADDED_COLUMNS = {"decision": "VARCHAR(255)", "held": "INTEGER"}
+MAX_DECISION_CHARS = 255
 
 
 def retention_days(env: Mapping[str, str] | None = None) -> int:
     """RETENTION_DAYS as a whole number of days, at least 1 (default 90); a bad value
     raises SettingsError (a ValueError)."""
     return number(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS, minimum=1, unit="days")
+
+
+def retention_decision(env: Mapping[str, str] | None = None) -> str | None:
+    """RETENTION_DECISION: the reference of the gallringsbeslut the purge carries out
+    (None when unset); longer than 255 characters raises SettingsError."""
+    value = (raw(env, "RETENTION_DECISION") or "").strip()
+    if len(value) > MAX_DECISION_CHARS:
+        raise SettingsError(f"RETENTION_DECISION: at most {MAX_DECISION_CHARS} characters")
+    return value or None
 
 
 def runner_name(what: str) -> str:
@@ -71,17 +91,21 @@ class PurgeResult:
     conversations: int
     events: int
     ran_by: str
+    decision: str | None = None
+    held: int = 0
 
     def summary(self) -> str:
+        decision = self.decision or "no retention decision (RETENTION_DECISION) given"
         return (
             f"Purged {self.conversations} conversations ({self.events} events) whose "
             f"last event was before {self.cutoff:%Y-%m-%d %H:%M} UTC "
-            f"(retention {self.retention_days} days)."
+            f"(retention {self.retention_days} days, under {decision}); "
+            f"kept {self.held} on hold."
         )
 
 
 def old_conversations(db_url: str, cutoff: datetime) -> list[str]:
-    """Sender ids whose last event is older than `cutoff` (an aware datetime)."""
+    """Sender ids whose last event is older than `cutoff` (an aware datetime), held or not."""
     engine = engine_for(db_url)
     if not sa.inspect(engine).has_table(events.name):
         return []
@@ -99,22 +123,34 @@ def _utc_naive(moment: datetime) -> datetime:
 
 
 def purge_older_than(
-    db_url: str, days: int, ran_by: str, now: datetime | None = None
+    db_url: str,
+    days: int,
+    ran_by: str,
+    now: datetime | None = None,
+    decision: str | None = None,
 ) -> PurgeResult:
-    """Delete every conversation whose last event is more than `days` days old; log it."""
+    """Delete every conversation whose last event is more than `days` days old, except
+    those on hold; log it with the gallringsbeslut (`decision`; None: RETENTION_DECISION)."""
     if days < 1:
         raise ValueError("the retention period must be at least 1 day")
+    if decision is None:
+        decision = retention_decision()
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(days=days)
-    conversations = deleted_events = 0
+    engine = engine_for(db_url)
+    with engine.connect() as connection:
+        on_hold = held_senders(connection)
+    conversations = deleted_events = held = 0
     for sender_id in old_conversations(db_url, cutoff):
+        if sender_id in on_hold:
+            held += 1
+            continue
         deleted = delete_conversation(db_url, sender_id)
         if deleted.events:
             conversations += 1
             deleted_events += deleted.events
-    result = PurgeResult(now, cutoff, days, conversations, deleted_events, ran_by)
-    engine = engine_for(db_url)
-    purge_log.create(engine, checkfirst=True)
+    result = PurgeResult(now, cutoff, days, conversations, deleted_events, ran_by, decision, held)
+    _ensure_purge_log(engine)
     with engine.begin() as connection:
         connection.execute(
             purge_log.insert().values(
@@ -124,10 +160,23 @@ def purge_older_than(
                 conversations=conversations,
                 events=deleted_events,
                 ran_by=ran_by,
+                decision=decision,
+                held=held,
             )
         )
     logger.info("%s Ran by %s.", result.summary(), ran_by)
     return result
+
+
+def _ensure_purge_log(engine: sa.engine.Engine) -> None:
+    """Create purge_log, or add the columns a table made by an older version lacks."""
+    purge_log.create(engine, checkfirst=True)
+    present = {column["name"] for column in sa.inspect(engine).get_columns(purge_log.name)}
+    missing = {name: kind for name, kind in _ADDED_COLUMNS.items() if name not in present}
+    if missing:
+        with engine.begin() as connection:
+            for name, kind in missing.items():
+                connection.execute(sa.text(f"ALTER TABLE purge_log ADD COLUMN {name} {kind}"))
 
 
 def read_purge_log(db_url: str) -> list[PurgeResult]:
@@ -135,6 +184,7 @@ def read_purge_log(db_url: str) -> list[PurgeResult]:
     engine = engine_for(db_url)
     if not sa.inspect(engine).has_table(purge_log.name):
         return []
+    _ensure_purge_log(engine)
     with engine.connect() as connection:
         rows = connection.execute(sa.select(purge_log).order_by(purge_log.c.id)).all()
     return [
@@ -145,6 +195,8 @@ def read_purge_log(db_url: str) -> list[PurgeResult]:
             row.conversations,
             row.events,
             row.ran_by,
+            row.decision,
+            row.held or 0,
         )
         for row in rows
     ]

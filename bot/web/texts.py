@@ -10,6 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from bot.core.cases import MAX_DESCRIPTION_CHARS
 from bot.core.catalog import CatalogError, load_municipality
+from bot.core.texts import domain_response_text
+from bot.names import UTTER_AI_DISCLOSURE
 
 # Every error code the API can return; web_texts.yml must have a message for each.
 ERROR_CODES = (
@@ -78,6 +80,15 @@ WIDGET_KEYS = (
     "kinds",
     "unavailable",
     "characters_left",
+    "save",
+    "save_nothing",
+    "save_failed",
+    "saved",
+    "copy_filename",
+    "copy_heading",
+    "copy_saved",
+    "copy_masked_note",
+    "copy_choices",
 )
 # The report form of the widget (a broken promise; bot/web/api/cases.py).
 REPORT_KEYS = (
@@ -157,10 +168,12 @@ def load_web_texts(path: Path, municipality_file: Path, max_message_chars: int) 
         "max_description_chars": MAX_DESCRIPTION_CHARS,
     }
     try:
-        return WebTexts(
-            errors=_fill(raw.errors, values),
-            widget=_fill(raw.widget, values),
-            report=_fill(raw.report, values),
-        )
+        widget = _fill(raw.widget, values)
+        errors = _fill(raw.errors, values)
+        report = _fill(raw.report, values)
     except (KeyError, IndexError, ValueError) as exc:
         raise CatalogError(f"{path}: unknown placeholder {exc}") from exc
+    # The bot's own first reply (domain.yml): the widget shows it before the first
+    # question, and does not repeat it when the first answer brings it.
+    widget["ai_disclosure"] = domain_response_text(UTTER_AI_DISCLOSURE)
+    return WebTexts(errors=errors, widget=widget, report=report)

@@ -286,6 +286,50 @@ def test_user_and_catalog_text_render_as_text_and_run_nothing(web_bot, new_page)
         time.sleep(1.2)
 
 
+def test_the_widget_says_it_is_a_chatbot_before_the_first_question(web_bot, new_page):
+    from bot.core.texts import domain_response_text
+    from bot.names import UTTER_AI_DISCLOSURE
+
+    disclosure = domain_response_text(UTTER_AI_DISCLOSURE)
+    page = new_page()
+    load(page, web_bot.web_url)
+    open_widget(page)
+    log = page.get_by_role("log", name="Konversation med chattboten")
+    first = log.locator(":scope > *").first  # in the log, so screen readers read it there
+    assert first.text_content() == "Chattboten: " + disclosure
+    assert first.is_visible()
+    ask(page, "hur lång tid tar bygglov?")
+    # The first reply brings the same sentence (REST and socket.io clients need it): once.
+    assert log.inner_text().count(disclosure) == 1
+    assert log.locator(":scope > *").first.text_content() == "Chattboten: " + disclosure
+    page.reload()
+    page.wait_for_selector(".skw-root[data-ready]", state="attached")
+    assert page.get_by_role("log").inner_text().count(disclosure) == 1
+    assert page.errors == []
+
+
+def test_spara_samtalet_downloads_the_conversation_masked_as_stored(web_bot, new_page):
+    page = new_page()
+    load(page, web_bot.web_url)
+    open_widget(page)
+    save = page.get_by_role("button", name="Spara samtalet")
+    save.click()  # nothing asked yet: nothing to save, and it says so
+    page.wait_for_selector("text=Det finns inget samtal att spara än")
+    ask(page, "ring mig på 070-765 43 21, hur lång tid tar bygglov?")
+    assert "765 43 21" in page.locator(".skw-log").inner_text()  # as the citizen typed it
+    with page.expect_download() as download_info:
+        save.click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".txt")
+    copy = Path(download.path()).read_text(encoding="utf-8")
+    assert "Du: ring mig på [telefon], hur lång tid tar bygglov?" in copy
+    assert "765 43 21" not in copy
+    assert "automatisk chattbot" in copy  # the disclosure, as the first reply said it
+    assert sum(line.startswith("[") and " Chattboten: " in line for line in copy.splitlines()) >= 2
+    page.wait_for_selector("text=Samtalet är sparat som en textfil.", state="attached")
+    assert page.errors == []
+
+
 def test_reload_keeps_the_conversation(web_bot, new_page):
     page = new_page()
     load(page, web_bot.web_url)
@@ -325,7 +369,8 @@ def test_radera_min_chatt_deletes_it_from_the_tracker_store(web_bot, new_page):
     assert rows(web_bot, "events", sender) == []
     assert rows(web_bot, "feedback", sender) == []
     assert sender_of(page) is None
-    assert page.locator(".skw-log .skw-msg--bot, .skw-log .skw-card").count() == 0
+    assert page.locator(".skw-log .skw-msg--bot, .skw-log .skw-card").count() == 1
+    assert page.locator(".skw-log .skw-disclosure").count() == 1  # only the AI disclosure
 
     ask(page, "hej")
     assert sender_of(page) not in (None, sender)  # a fresh conversation

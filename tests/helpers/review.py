@@ -76,11 +76,17 @@ class Turn:
     buttons: list[dict[str, str]] | None = None
 
 
+DISCLOSURE_TEXT = "Du chattar med en automatisk chattbot, inte med en människa."
+
+
 @dataclass(frozen=True)
 class Conversation:
     sender_id: str
     start: datetime
     turns: list[Turn]
+    # Whether the session starts with the AI disclosure, as actions/session.py says it
+    # (stored before SessionStarted, as Rasa stores a custom action_session_start's reply).
+    disclosed: bool = False
 
 
 CONVERSATIONS = [
@@ -144,6 +150,7 @@ CONVERSATIONS = [
                 "utter_kundtjanst_contact",
             ),
         ],
+        disclosed=True,
     ),
     Conversation(
         "snow-1",
@@ -229,8 +236,17 @@ def rasa_events(conversation: Conversation) -> list[Any]:
         moment += 0.5
         return moment
 
-    events: list[Any] = [
-        ActionExecuted("action_session_start", timestamp=at()),
+    events: list[Any] = [ActionExecuted("action_session_start", timestamp=at())]
+    if conversation.disclosed:
+        events.append(
+            BotUttered(
+                DISCLOSURE_TEXT,
+                data={},
+                metadata={"utter_action": "utter_ai_disclosure"},
+                timestamp=at(),
+            )
+        )
+    events += [
         SessionStarted(timestamp=at()),
         ActionExecuted("action_listen", timestamp=at()),
     ]

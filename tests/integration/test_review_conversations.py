@@ -471,3 +471,13 @@ def test_conversations_with_any_stored_sender_id_open(tmp_path):
         for link in set(links)
     }
     assert opened == set(ODD_IDS)
+
+
+def test_the_transcript_shows_whether_the_ai_disclosure_was_shown(client):
+    shown = client.get("/granska/samtal/handoff-1").text
+    assert "Upplysningen att invånaren chattar med en automatisk chattbot visades" in shown
+    disclosed = client.get("/granska/api/samtal/handoff-1").json["ai_disclosures"]
+    assert len(disclosed) == 1 and disclosed[0] > BASE.timestamp()
+    missing = client.get("/granska/samtal/snow-1").text
+    assert "Upplysningen att invånaren chattar med en automatisk chattbot finns inte" in missing
+    assert client.get("/granska/api/samtal/snow-1").json["ai_disclosures"] == []

@@ -261,6 +261,8 @@ ADMIN_PATHS = [
     "/granska/admin/installningar",
     "/granska/admin/logg",
     "/granska/export/samtal.csv",
+    "/granska/utlamnande",
+    "/granska/utlamnande/samtal/bygglov-1",
 ]
 
 
@@ -271,7 +273,12 @@ def test_reviewer_cannot_reach_admin_routes(app):
         response = client.get(path)
         assert response.status == 403, path
         assert "administratör" in response.text
-    for path in ("/granska/admin/anvandare", "/granska/admin/anvandare/ta-bort"):
+    for path in (
+        "/granska/admin/anvandare",
+        "/granska/admin/anvandare/ta-bort",
+        "/granska/samtal/bygglov-1/bevara",
+        "/granska/samtal/bygglov-1/bevara/hav",
+    ):
         response = client.post(path, {"username": "adam", "role": "admin", "password": "x" * 20})
         assert response.status == 403, path
     assert accounts.get_user(engine_for(app.ctx.config.tracker_db_url), "adam")

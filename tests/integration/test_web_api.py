@@ -761,3 +761,41 @@ def test_an_unreadable_tracker_store_still_answers_without_thumbs(app, monkeypat
     _, response = post_json(app, "/api/chat", {"message": "hej"})
     assert response.status == 200 and response.json["turn"] is None
     assert response.json["messages"]
+
+
+# ------------------------------------------------------------------ the citizen's copy
+
+
+def test_spara_samtalet_gives_the_stored_conversation_as_a_text_file(app):
+    token = start(app, "hur lång tid tar det?")["token"]
+    chat(app, token, BUTTONS[0]["payload"])
+    _, response = app.test_client.get(
+        "/api/conversation", params={"format": "text"}, headers={TOKEN_HEADER: token}
+    )
+    assert response.status == 200, response.text
+    assert response.content_type == "text/plain; charset=utf-8"
+    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    assert response.headers["cache-control"] == "no-store"
+    lines = response.text.splitlines()
+    assert lines[0] == "Samtal med Skellefteå kommuns chattbot"
+    assert lines[1].startswith("Sparat: 20") and "borttagna" in lines[2]
+    said = [line.split("] ", 1)[1] for line in lines if line.startswith("[")]
+    assert said == [
+        "Du: hur lång tid tar det?",
+        "Chattboten: Svar: hur lång tid tar det?",
+        "Chattboten: Bygglov",  # the promise card, as text
+        "Du: Bygglov",  # the button's title, as the widget showed it
+        f"Chattboten: Svar: {BUTTONS[0]['payload']}",
+        "Chattboten: Bygglov",
+    ]
+    assert "Val: Bygglov" in lines
+    assert "  Källa: https://www.skelleftea.se/bygglov" in lines
+
+
+def test_spara_samtalet_needs_the_conversations_token(app):
+    _, response = app.test_client.get("/api/conversation", params={"format": "text"})
+    assert_error(response, 401, "missing_token")
+    _, response = app.test_client.get(
+        "/api/conversation", params={"format": "text"}, headers={TOKEN_HEADER: "made.up"}
+    )
+    assert_error(response, 403, "invalid_token")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.names import UTTER_AI_DISCLOSURE as DISCLOSURE
 from bot.store import conversations, feedback
 
 BUTTONS = [
@@ -148,3 +149,36 @@ def test_feedback_refuses_an_unknown_rating(db):
     rated = conversations.answer(url, "conversation-a", 1)
     with pytest.raises(ValueError):
         feedback.save_rating(url, "conversation-a", rated, "meh")
+
+
+def test_the_ai_disclosure_of_a_session_start_belongs_to_the_next_answer(tmp_path):
+    """Rasa stores a session's disclosure before the message that started the session;
+    it is part of the answer to that message (also for a new session after a pause)."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+
+    def session(text: str, message_id: str, answer: str) -> list:
+        return [
+            ActionExecuted("action_session_start"),
+            BotUttered("Du chattar med en chattbot.", metadata={"utter_action": DISCLOSURE}),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            UserUttered(text, {"name": "greet", "confidence": 1.0}, message_id=message_id),
+            BotUttered(answer),
+            ActionExecuted("action_listen"),
+        ]
+
+    path = tmp_path / "tracker.db"
+    events = session("hej", "m1", "Hej!") + session("är du kvar?", "m2", "Ja.")
+    store_conversation(path, "two-sessions", events)
+    url = f"sqlite:///{path}"
+    lines = [(m.role, m.turn, m.text) for m in conversations.transcript(url, "two-sessions")]
+    assert lines == [
+        ("bot", 1, "Du chattar med en chattbot."),
+        ("user", 1, "hej"),
+        ("bot", 1, "Hej!"),
+        ("bot", 2, "Du chattar med en chattbot."),
+        ("user", 2, "är du kvar?"),
+        ("bot", 2, "Ja."),
+    ]
+    first = conversations.answer(url, "two-sessions", 1)
+    assert first is not None and first.text == "Du chattar med en chattbot.\nHej!"

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from rasa_sdk import Tracker
 
 from actions.fallback import ActionAskAffirmation
 from actions.general import ActionExplainServiceforklaring, ActionListServices
 from actions.handoff import ActionHumanHandoff
 from actions.service_answers import ActionAnswerService
+from actions.session import ActionSessionStart
 from bot.core.catalog import default_store
 from bot.core.clock import STOCKHOLM
 from tests.helpers.trackers import make_tracker, render, run_action, service_entity, user_message
@@ -285,3 +287,15 @@ def test_no_offer_to_register_where_it_does_not_fit(domain, intent, service):
     _, messages, _ = answer(domain, intent, [service_entity(service)])
     assert _report_offers(messages) == []
     assert not any(m["response"] == "utter_offer_report" for m in messages)
+
+
+def test_session_start_says_first_that_this_is_a_chatbot_and_how_to_reach_a_person(domain, catalog):
+    tracker = Tracker("new-conversation", {}, {}, [], False, None, {}, "action_listen")
+    events, messages = run_action(ActionSessionStart(), tracker, domain)
+    assert [m["response"] for m in messages] == ["utter_ai_disclosure"]
+    text = render(messages[0], domain)
+    assert "automatisk chattbot" in text and "inte med en människa" in text
+    assert catalog.municipality.kundtjanst.phone in text
+    # The session starts as Rasa's own action_session_start would start it.
+    assert [e["event"] for e in events] == ["session_started", "action"]
+    assert events[1]["name"] == "action_listen"

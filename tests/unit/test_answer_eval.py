@@ -96,3 +96,16 @@ def test_reviewed_examples_become_answer_level_cases_with_their_context():
     assert cases[1]["difficulty"] == "hard"  # the model had it wrong
     assert cases[2]["kind"] == "out_of_scope" and cases[2]["service"] is None
     assert export.examples == 3 and export.skipped_invalid == 1
+
+
+def test_the_session_opening_disclosure_is_not_judged_as_part_of_the_answer():
+    from bench.answer_eval import reply_text
+    from bot.core.texts import domain_response_text
+    from bot.names import UTTER_AI_DISCLOSURE
+
+    disclosure = domain_response_text(UTTER_AI_DISCLOSURE)
+    replies = [
+        {"text": disclosure},
+        {"text": "Bygglov tar högst 10 veckor.", "buttons": [{"title": "Bygglov"}]},
+    ]
+    assert reply_text(replies) == "Bygglov tar högst 10 veckor.\n[Bygglov]"

@@ -101,10 +101,11 @@ def test_the_error_is_a_value_error_and_the_old_names_are_the_same_type():
 def test_every_section_raises_the_one_error_type():
     from bot.adapters.channels import Settings
     from bot.review.settings import ReviewSettings
-    from bot.store.retention import retention_days
+    from bot.store.retention import retention_days, retention_decision
     from bot.web.config import WebConfig
 
     for parse, env in [
+        (retention_decision, {"RETENTION_DECISION": "x" * 256}),
         (WebConfig.from_env, {"RATE_LIMIT_MESSAGES": "many"}),
         (ReviewSettings.from_env, {"REVIEW_CONFIDENCE_THRESHOLD": "2"}),
         (Settings.from_env, {"REPLY_DEADLINE_SECONDS": "-1"}),
@@ -166,3 +167,11 @@ def test_a_secret_file_too_short_is_an_error_naming_it(tmp_path):
     path.write_text("abc\n")
     with pytest.raises(SettingsError, match="secret"):
         settings.secret({}, "SECRET", path)
+
+
+def test_the_retention_decision_is_optional_and_trimmed():
+    from bot.store.retention import retention_decision
+
+    assert retention_decision({}) is None
+    assert retention_decision({"RETENTION_DECISION": "   "}) is None
+    assert retention_decision({"RETENTION_DECISION": " KS 2026-0123 § 45 "}) == "KS 2026-0123 § 45"

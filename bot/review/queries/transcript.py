@@ -58,6 +58,15 @@ class Transcript:
     def started(self) -> float | None:
         return next((line.timestamp for line in self.lines), None)
 
+    @property
+    def disclosures(self) -> list[float | None]:
+        """When the bot said it is an automated chatbot, not a person (once per session)."""
+        return [
+            line.timestamp
+            for line in self.lines
+            if line.bot is not None and line.bot.response == m.AI_DISCLOSURE
+        ]
+
 
 def transcript(engine: Engine, sender_id: str) -> Transcript | None:
     """Every user message, bot message and action of one conversation (not

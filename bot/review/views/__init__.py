@@ -18,6 +18,8 @@
 | GET      /granska/innehall/versioner[/<n>]   | reviewer | published versions; what n changed    |
 | POST     /granska/innehall/versioner/<n>/aterstall | admin | publish version n again (audited) |
 | GET      /granska/export/samtal.csv          | admin    | the filtered list as CSV (audited)    |
+| GET      /granska/utlamnande[/samtal/<id>]   | admin    | records out: JSON/CSV/page (audited)  |
+| POST     /granska/samtal/<id>/bevara[/hav]   | admin    | hold / release for the purge (audited)|
 | GET/POST /granska/admin/anvandare[/ta-bort]  | admin    | staff accounts                        |
 | GET      /granska/admin/installningar        | admin    | retention setting and purge log       |
 | GET      /granska/admin/logg                 | admin    | audit log                             |
@@ -30,11 +32,11 @@ and render a template. All user text reaches the page through Jinja2's autoescap
 
 One module per feature, each with the handlers and a `ROUTES` table of its blueprint:
 `auth` (log in/out), `conversations` (list, transcript, tags, notes, marks, CSV), `nlu`
-(inbox, verdicts, exports), `dashboard`, `content` (the catalog's review dates) and
-`admin`; `rendering` holds the templates'
-environment and the JSON shapes. This module holds the per-app state (`ReviewContext`,
-`review_of`), the request helpers, the start/stop listeners, the headers and error pages
-every feature shares, and groups the blueprints under /granska (`review_blueprint`).
+(inbox, verdicts, exports), `dashboard`, `content` (the catalog's review dates), `admin`
+and `records` (utlämnande, holds); `rendering` holds the templates' environment and the
+JSON shapes. This module holds the per-app state (`ReviewContext`, `review_of`), the
+request helpers, the start/stop listeners, the headers and error pages every feature
+shares, and groups the blueprints under /granska (`review_blueprint`).
 """
 
 from __future__ import annotations
@@ -245,7 +247,16 @@ def review_blueprint() -> BlueprintGroup:
     """One blueprint per feature (plus the static files and the start/stop listeners),
     grouped under /granska; every response gets our headers and error pages."""
     # Imported here: the feature modules import ReviewContext and the helpers above.
-    from bot.review.views import admin, auth, cases, content, conversations, dashboard, nlu
+    from bot.review.views import (
+        admin,
+        auth,
+        cases,
+        content,
+        conversations,
+        dashboard,
+        nlu,
+        records,
+    )
 
     base = Blueprint("review")
     base.static("/static", str(STATIC_DIR), name="static")
@@ -263,6 +274,7 @@ def review_blueprint() -> BlueprintGroup:
         _feature("content", content.ROUTES),
         _feature("admin", admin.ROUTES),
         _feature("cases", cases.ROUTES),
+        _feature("records", records.ROUTES),
         url_prefix="/granska",
     )
     group.on_response(headers)

@@ -1,4 +1,5 @@
-"""Admin pages: staff accounts, the retention setting and purge log, the audit log."""
+"""Admin pages: staff accounts, the retention settings (period, gallringsbeslut) and purge
+log, the audit log."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sanic.response import HTTPResponse
 from bot.review import accounts, audit
 from bot.review.security import staff
 from bot.review.views import Route, form_value, page_number, review_of, see_other
-from bot.store.retention import read_purge_log, retention_days
+from bot.store.retention import read_purge_log, retention_days, retention_decision
 
 
 @staff(admin=True)
@@ -65,12 +66,17 @@ async def settings_page(request: Request) -> HTTPResponse:
         days: int | None = retention_days()
     except ValueError:
         days = None
+    try:
+        decision: str | None = retention_decision()
+    except ValueError:
+        decision = None
     purges = (await review.run(read_purge_log, request.app.ctx.config.tracker_db_url))[-20:]
     return review.page(
         request,
         "settings.html",
         {
             "retention_days": days,
+            "retention_decision": decision,
             "purges": list(reversed(purges)),
             "settings": review.settings,
             "indexes": review.indexes,

@@ -23,6 +23,7 @@ from bot.review.views.rendering import (
     transcript_url,
     when,
 )
+from bot.store.holds import hold_of
 
 MAX_CSV_CONVERSATIONS = 100_000
 
@@ -77,11 +78,13 @@ async def conversation(request: Request, sender_id: str) -> HTTPResponse:
     found = await _open_transcript(request, sender_id)
     if found is None:
         return review.page(request, "error.html", {"code": "no_conversation"}, status=404)
+    held = await review.run(hold_of, review.engine, sender_id)
     return review.page(
         request,
         "transcript.html",
         {
             "t": found,
+            "hold": held,
             "message": request.args.get("meddelande", ""),
             "error": request.args.get("fel", ""),
             "threshold": review.settings.confidence_threshold,

@@ -44,6 +44,12 @@ def transcript_url(sender_id: str, message: str | None = None) -> str:
     return f"{url}?{urlencode({'meddelande': message})}" if message else url
 
 
+def records_url(sender_id: str, fmt: str) -> str:
+    """The utlämnande of one conversation in `fmt` (json, csv or html)."""
+    path = transcript_url(sender_id).removeprefix("/granska/samtal/")
+    return f"/granska/utlamnande/samtal/{path}?{urlencode({'format': fmt})}"
+
+
 @lru_cache(maxsize=1)
 def template_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
@@ -54,7 +60,9 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(when=when, percent=percent, confidence=confidence)
-    environment.globals.update(urlencode=urlencode, transcript_url=transcript_url)
+    environment.globals.update(
+        urlencode=urlencode, transcript_url=transcript_url, records_url=records_url
+    )
     return environment
 
 
@@ -130,6 +138,7 @@ def transcript_json(found: queries.Transcript) -> dict[str, Any]:
         "reviewed_by": found.reviewed_by,
         "reviewed_at": found.reviewed_at,
         "notes": [note_json(n) for n in found.notes],
+        "ai_disclosures": found.disclosures,
         "lines": [line_json(line) for line in found.lines],
     }
 

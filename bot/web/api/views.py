@@ -6,6 +6,7 @@
 | GET    /api/texts       | the widget's Swedish UI text and limits                   |
 | POST   /api/chat        | {token?, message} -> {token, sender, turn, messages}      |
 | GET    /api/conversation| the transcript and ratings, to restore the widget (token) |
+|   ?format=text          | the citizen's own copy as a text file, masked as stored   |
 | DELETE /api/conversation| deletes the conversation and its ratings (token)          |
 | POST   /api/feedback    | {token, turn, rating: up/down} -> 201                     |
 | GET    /api/report/services, POST /api/cases | reports of broken promises (api/cases.py) |
@@ -35,13 +36,15 @@ from collections.abc import Awaitable, Callable
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.cases import MAX_DESCRIPTION_CHARS
+from bot.core.clock import now_in_sweden
 from bot.core.payloads import button_payload, is_payload
 from bot.core.texts import load_texts
 from bot.store import conversations, feedback
+from bot.web.api.copy import conversation_text
 from bot.web.api.models import ChatRequest, FeedbackRequest, header_sender, json_object
 from bot.web.api.rasa import RasaUnavailable, send_message
 from bot.web.api.rate_limit import RateLimiter
@@ -149,6 +152,14 @@ async def conversation(request: Request) -> HTTPResponse:
     sender = _reader(request)
     db_url = request.app.ctx.config.tracker_db_url
     lines = await asyncio.to_thread(conversations.transcript, db_url, sender)
+    if request.args.get("format") == "text":
+        widget = request.app.ctx.texts.widget
+        logger.info("sender=%s saved a copy (%d lines)", sender, len(lines))
+        return text(
+            conversation_text(lines, widget, now_in_sweden()),
+            content_type="text/plain; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{widget["copy_filename"]}"'},
+        )
     rated = await asyncio.to_thread(feedback.ratings, db_url, sender)
     return json(
         {

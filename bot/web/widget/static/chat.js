@@ -170,6 +170,9 @@
     ui.deleteButton = el("button", {
       type: "button", className: "skw-linkbutton skw-delete", text: T["delete"]
     });
+    ui.saveButton = el("button", {
+      type: "button", className: "skw-linkbutton skw-save", text: T.save
+    });
 
     ui.confirmYes = el("button", {
       type: "button", className: "skw-button skw-button--danger", text: T.delete_yes,
@@ -187,6 +190,7 @@
     ui.log = el("div", {
       className: "skw-log", role: "log", "aria-live": "polite", "aria-label": T.log_label
     });
+    addDisclosure();
     ui.scroll = el("div", { className: "skw-scroll" }, [
       el("section", { className: "skw-notice", "aria-labelledby": "skw-notice-heading" }, [
         el("h3", { id: "skw-notice-heading", text: T.privacy_heading }),
@@ -231,7 +235,7 @@
       ui.typing,
       ui.status,
       ui.form,
-      el("div", { className: "skw-footer" }, [ui.deleteButton, ui.confirm])
+      el("div", { className: "skw-footer" }, [ui.saveButton, ui.deleteButton, ui.confirm])
     ]);
 
     ui.root.appendChild(ui.launcher);
@@ -241,6 +245,7 @@
     ui.launcher.addEventListener("click", open);
     ui.close.addEventListener("click", close);
     ui.deleteButton.addEventListener("click", askDelete);
+    ui.saveButton.addEventListener("click", saveConversation);
     ui.confirmNo.addEventListener("click", cancelDelete);
     ui.confirmYes.addEventListener("click", deleteConversation);
     ui.form.addEventListener("submit", function (event) {
@@ -314,6 +319,22 @@
     ]);
     appendLinkified(node, text);
     ui.log.appendChild(node);
+  }
+
+  // The bot says first that it is an automated chatbot, not a person, and how to reach
+  // one: the log's first message, before any question. The same sentence in an answer
+  // (the first reply of a session) is not shown twice.
+  function addDisclosure() {
+    if (!T.ai_disclosure) { return; }
+    var node = el("p", { className: "skw-msg skw-msg--bot skw-disclosure" }, [
+      el("span", { className: "skw-vh", text: T.bot + " " })
+    ]);
+    appendLinkified(node, T.ai_disclosure);
+    ui.log.appendChild(node);
+  }
+
+  function isDisclosure(text) {
+    return Boolean(T.ai_disclosure) && text === T.ai_disclosure;
   }
 
   function addNote(text, isError) {
@@ -567,7 +588,9 @@
     var shown = 0;
     messages.forEach(function (message) {
       if (!message) { return; }
-      if (typeof message.text === "string" && message.text) { addBotText(message.text); shown++; }
+      if (typeof message.text === "string" && message.text && !isDisclosure(message.text)) {
+        addBotText(message.text); shown++;
+      }
       if (message.custom && message.custom.type === "promise_card") { addCard(message.custom); shown++; }
       if (message.custom && message.custom.type === "report_offer") { addReportOffer(message.custom); shown++; }
       if (Array.isArray(message.buttons) && message.buttons.length) { replies = message.buttons; }
@@ -644,6 +667,33 @@
     }, function () { /* offline or no answer in time: start with an empty log */ });
   }
 
+  // "Spara samtalet": the server's copy (masked as stored, the token in a header, never
+  // in the URL), handed to the browser as a text file to download.
+  function saveConversation() {
+    if (!token) { addNote(T.save_nothing, false); return; }
+    var options = { method: "GET", headers: { "Accept": "text/plain" }, credentials: "omit" };
+    options.headers[TOKEN_HEADER] = token;
+    var controller = window.AbortController ? new AbortController() : null;
+    if (controller) { options.signal = controller.signal; }
+    var timer = window.setTimeout(function () { if (controller) { controller.abort(); } }, timeoutMs);
+    fetch(ORIGIN + "/api/conversation?format=text", options).then(function (response) {
+      if (!response.ok) { throw new Error("copy " + response.status); }
+      return response.text();
+    }).then(function (text) {
+      window.clearTimeout(timer);
+      var url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+      var anchor = el("a", { href: url, download: T.copy_filename, hidden: true });
+      document.body.appendChild(anchor);
+      anchor.click();
+      document.body.removeChild(anchor);
+      window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+      ui.status.textContent = T.saved;
+    }).catch(function () {
+      window.clearTimeout(timer);
+      addNote(T.save_failed, true);
+    });
+  }
+
   function forgetConversation() {
     token = null;
     store("remove", KEY_TOKEN);
@@ -663,6 +713,7 @@
     var done = function () {
       forgetConversation();
       ui.log.textContent = "";
+      addDisclosure();
       ui.confirm.hidden = true;
       addNote(T.deleted, false);
       ui.input.focus();
