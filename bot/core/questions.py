@@ -71,6 +71,7 @@ GENERAL = "_general"
 class _TopicFile(BaseModel):
     aspect: str
     label: str
+    label_en: str | None = None
     cues: list[str]
 
     class Config:
@@ -91,6 +92,7 @@ class Topic:
     aspect: str
     label: str
     cues: tuple[tuple[str, ...], ...]
+    label_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def load_vocabulary(path: Path = TOPICS_FILE) -> Vocabulary:
             id=name,
             aspect=topic.aspect,
             label=topic.label,
+            label_en=topic.label_en,
             cues=tuple(tuple(w for w, _, _ in tokens(cue)) for cue in topic.cues if tokens(cue)),
         )
         for name, topic in raw.topics.items()

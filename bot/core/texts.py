@@ -1,4 +1,4 @@
-"""Small Swedish vocabulary from data/texts.yml (button titles, weekday names)."""
+"""Small Swedish and English vocabulary from data/texts.yml (button titles, weekday names)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ class Texts(BaseModel):
     weekdays: list[str] = Field(..., min_items=7, max_items=7)
     today: str
     tomorrow: str
+    # The same in English, for conversations in English.
+    intent_labels_en: dict[str, str]
+    something_else_en: str
+    weekdays_en: list[str] = Field(..., min_items=7, max_items=7)
+    today_en: str
+    tomorrow_en: str
 
     class Config:
         extra = "forbid"

@@ -106,3 +106,47 @@ def test_a_broken_languages_file_names_the_file(tmp_path):
     path.write_text("min_letters: many\n", encoding="utf-8")
     with pytest.raises(CatalogError, match="languages.yml"):
         load_lexicon(path)
+
+
+def nlu_message(text: str, intent: str, entities: list[dict] | None = None):
+    from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    msg = Message(data={TEXT: text})
+    msg.set(INTENT, {"name": intent, "confidence": 0.8})
+    msg.set(ENTITIES, entities or [])
+    return msg
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entities", "language", "expected_intent"),
+    [
+        ("Saanko asioida suomeksi?", "greet", [], "fi", "other_language"),
+        ("Sáhtán go čállit sámegillii?", "nlu_fallback", [], "se", "other_language"),
+        ("كم يستغرق تصريح البناء؟", "nlu_fallback", [], "other", "other_language"),
+        ("and if you don't keep it?", "ask_not_kept", [], "en", "ask_not_kept"),
+        ("hur lang tid tar det", "ask_promises", [], "sv", "ask_promises"),
+        # a service name alone says nothing of the language: no entity, the slot stays
+        (
+            "bygglov",
+            "inform_service",
+            [{"entity": "service", "value": "bygglov", "start": 0, "end": 7}],
+            None,
+            "inform_service",
+        ),
+        ("ok", "affirm", [], None, "affirm"),
+        # a button's payload is not words
+        ('/ask_promises{"service": "bygglov"}', "ask_promises", [], None, "ask_promises"),
+    ],
+)
+def test_the_nlu_component_sets_language_and_intent(
+    text, intent, entities, language, expected_intent
+):
+    from rasa.shared.nlu.constants import ENTITIES, INTENT
+
+    from bot.adapters.nlu import MessageLanguage
+
+    msg = MessageLanguage({}).process([nlu_message(text, intent, entities)])[0]
+    found = [e["value"] for e in msg.get(ENTITIES) if e["entity"] == "language"]
+    assert found == ([language] if language else [])
+    assert msg.get(INTENT)["name"] == expected_intent
