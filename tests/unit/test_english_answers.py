@@ -108,3 +108,24 @@ def test_fallback_buttons_in_english(domain):
     _, messages = run_action(ActionAskAffirmation(), make_tracker(message, ENGLISH), domain)
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert titles == ["Promises and handling times: Building permit (bygglov)", "Something else"]
+
+
+def test_bot_check_lists_missing_english(monkeypatch, capsys):
+    from bot.ops import cli
+
+    catalog = load_catalog()
+    without = catalog.declarations["skolskjuts"].copy(update={"en": None})
+    broken = type(catalog)(
+        declarations={**catalog.declarations, "skolskjuts": without},
+        municipality=catalog.municipality,
+        authorities=catalog.authorities,
+    )
+    monkeypatch.setattr(cli, "load_catalog", lambda: broken)
+    assert cli._check(None) == 0
+    out = capsys.readouterr().out
+    assert "Missing English texts (1)" in out
+    assert "declarations/skolskjuts.yml: en (no English at all)" in out
+
+
+def test_the_whole_catalog_has_english():
+    assert missing_translations(load_catalog()) == []
