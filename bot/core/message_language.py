@@ -29,6 +29,7 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.core.catalog import CatalogError
+from bot.names import ENTITY_LANGUAGE, INTENT_OTHER_LANGUAGE
 from bot.paths import LANGUAGES_FILE
 
 SWEDISH = "sv"
@@ -176,6 +177,28 @@ class LanguageIdentifier:
         if any(c in self._sami_letters for c in letters):
             return True
         return any(word in self._sami_words for word in words)
+
+
+def reply_language(conversation_language: str | None, intent: str | None) -> str:
+    """The language the bot's answer to a message is written in (the `lang` of its
+    bubbles): the fixed text in Finnish or Sami for a message in that language, English
+    first for another language (its text is English, then Swedish), English in an English
+    conversation, and Swedish otherwise (the catalog is written in Swedish and English)."""
+    if intent == INTENT_OTHER_LANGUAGE:
+        if conversation_language in (FINNISH, SAMI):
+            return conversation_language
+        return ENGLISH
+    return ENGLISH if conversation_language == ENGLISH else SWEDISH
+
+
+def message_language(parse_data: dict) -> str | None:
+    """The language the NLU component found in a stored user message, if it found one."""
+    for entity in parse_data.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == ENTITY_LANGUAGE:
+            value = entity.get("value")
+            if value in LANGUAGES:
+                return str(value)
+    return None
 
 
 def load_lexicon(path: Path = LANGUAGES_FILE) -> LanguageLexicon:

@@ -1,4 +1,5 @@
-"""The web chat's Swedish text, from data/web_texts.yml, placeholders filled at start-up."""
+"""The web chat's text (Swedish; the widget's also in English), from data/web_texts.yml,
+placeholders filled at start-up."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ WIDGET_KEYS = (
 class _TextsFile(BaseModel):
     errors: dict[str, str]
     widget: dict[str, Any]
+    widget_en: dict[str, Any]
 
     class Config:
         extra = "forbid"
@@ -81,6 +83,7 @@ class _TextsFile(BaseModel):
 class WebTexts(BaseModel):
     errors: dict[str, str]
     widget: dict[str, Any]
+    widget_en: dict[str, Any]  # the same keys in English, for conversations in English
 
     def error(self, code: str) -> str:
         return self.errors.get(code) or self.errors["internal"]
@@ -103,6 +106,7 @@ def load_web_texts(path: Path, municipality_file: Path, max_message_chars: int) 
     for section, expected, actual in (
         ("errors", ERROR_CODES, raw.errors),
         ("widget", WIDGET_KEYS, raw.widget),
+        ("widget_en", WIDGET_KEYS, raw.widget_en),
     ):
         missing = sorted(set(expected) - set(actual))
         unknown = sorted(set(actual) - set(expected))
@@ -118,6 +122,10 @@ def load_web_texts(path: Path, municipality_file: Path, max_message_chars: int) 
         "max_message_chars": max_message_chars,
     }
     try:
-        return WebTexts(errors=_fill(raw.errors, values), widget=_fill(raw.widget, values))
+        return WebTexts(
+            errors=_fill(raw.errors, values),
+            widget=_fill(raw.widget, values),
+            widget_en=_fill(raw.widget_en, values),
+        )
     except (KeyError, IndexError, ValueError) as exc:
         raise CatalogError(f"{path}: unknown placeholder {exc}") from exc
