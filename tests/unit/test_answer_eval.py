@@ -96,3 +96,18 @@ def test_reviewed_examples_become_answer_level_cases_with_their_context():
     assert cases[1]["difficulty"] == "hard"  # the model had it wrong
     assert cases[2]["kind"] == "out_of_scope" and cases[2]["service"] is None
     assert export.examples == 3 and export.skipped_invalid == 1
+
+
+def test_the_english_split_is_blind_and_counts_replies_in_english():
+    from bench.answer_eval import OPEN_SPLITS, Outcome, summarise
+
+    assert "english" in SPLITS and "english" not in OPEN_SPLITS
+    english = "Times and promises for building permit (bygglov): within 8 weeks."
+    swedish = "Tider och löften för bygglov: beslut inom högst 8 veckor."
+    note = "This part is only available in Swedish, so here it is in Swedish:\n" + swedish
+    outcomes = [
+        Outcome(case(split="english"), reply, True, [], [], 0.1)
+        for reply in (english, swedish, note)
+    ]
+    assert summarise("english", outcomes).in_english == 1
+    assert summarise("dev", outcomes).in_english is None
