@@ -5,6 +5,8 @@ from __future__ import annotations
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot.core.catalog import default_store
+from bot.core.translations import missing_translations
 from bot.review import charts, stats
 from bot.review.filters import Filters
 from bot.review.security import staff
@@ -26,7 +28,12 @@ async def dashboard(request: Request) -> HTTPResponse:
     return review.page(
         request,
         "dashboard.html",
-        {"d": board, "charts": charts, "services": review.choices.services},
+        {
+            "d": board,
+            "charts": charts,
+            "services": review.choices.services,
+            "missing_english": missing_translations(default_store().get()),
+        },
     )
 
 
