@@ -14,7 +14,7 @@ TRAINING_FILES := domain.yml config.yml $(shell find data/nlu data/rules data/st
 MODEL := models/skelleftea.tar.gz
 SPACY_MODEL := var/spacy_sv/meta.json
 
-.PHONY: help setup run run-scaled train shell lint types validate test test-unit eval bench bench-serve bench-scale clean browser npm nginx
+.PHONY: help setup run run-scaled train shell lint types validate test test-unit eval bench bench-serve bench-scale bench-language clean browser npm nginx
 
 help:
 	@echo "make run       set up everything, train if needed, start the bot (Ctrl-C stops)"
@@ -30,6 +30,7 @@ help:
 	@echo "make run-scaled SCALE=2 ACTIONS=2   Rasa replicas + action servers behind nginx,"
 	@echo "               PostgreSQL tracker store, Redis lock store"
 	@echo "make bench-scale  throughput and latency: 1 replica vs 2 replicas behind nginx"
+	@echo "make bench-language  language identification: confusion table and time per message"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_3_10) -m venv $(VENV)
@@ -151,6 +152,12 @@ bench-review: setup
 # store's job shown (20 messages at once to one conversation, with and without it).
 bench-scale: setup nginx
 	$(PY) -m bench.scale
+
+# Language identification (bot/core/message_language.py) on the labelled short messages of
+# tests/data/language_id.yml and language_id_fresh.yml: accuracy per label, the confusion
+# table and the time per message. Seconds; no servers, no model.
+bench-language: $(VENV)/.installed
+	$(PY) -m bench.language_id
 
 clean:
 	rm -rf models var .pytest_cache

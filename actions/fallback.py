@@ -13,8 +13,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dispatch import intent_payload
+from actions.dispatch import answer_language, intent_payload
 from bot.core.catalog import default_store
+from bot.core.message_language import ENGLISH
 from bot.core.texts import load_texts
 from bot.names import (
     ACTION_ASK_AFFIRMATION,
@@ -37,6 +38,8 @@ class ActionAskAffirmation(Action):
     ) -> list[EventType]:
         texts = load_texts()
         catalog = default_store().get()
+        english = answer_language(tracker) == ENGLISH
+        labels = texts.intent_labels_en if english else texts.intent_labels
         message = tracker.latest_message
         service_id = next(
             (
@@ -50,19 +53,19 @@ class ActionAskAffirmation(Action):
         buttons = []
         for ranked in message.get("intent_ranking", []) or []:
             intent = ranked.get("name")
-            if intent in (INTENT_NLU_FALLBACK, INTENT_OUT_OF_SCOPE) or intent not in (
-                texts.intent_labels
-            ):
+            if intent in (INTENT_NLU_FALLBACK, INTENT_OUT_OF_SCOPE) or intent not in labels:
                 continue
-            title = texts.intent_labels[intent]
+            title = labels[intent]
             payload_service = None
             if declaration and intent in SERVICE_INTENTS:
-                title = f"{title}: {declaration.name}"
+                name = declaration.en.name if english and declaration.en else declaration.name
+                title = f"{title}: {name}"
                 payload_service = declaration.id
             buttons.append({"title": title, "payload": intent_payload(intent, payload_service)})
             if len(buttons) == MAX_SUGGESTIONS:
                 break
         something_else = intent_payload(INTENT_OUT_OF_SCOPE)
-        buttons.append({"title": texts.something_else, "payload": something_else})
+        something_else_title = texts.something_else_en if english else texts.something_else
+        buttons.append({"title": something_else_title, "payload": something_else})
         dispatcher.utter_message(response=UTTER_ASK_AFFIRMATION, buttons=buttons)
         return []

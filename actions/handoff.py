@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dispatch import send
+from actions.dispatch import answer_language, send
 from bot.core.answers import kundtjanst_replies
 from bot.core.catalog import default_store
 from bot.core.clock import now_in_sweden
@@ -22,5 +22,7 @@ class ActionHumanHandoff(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        send(dispatcher, kundtjanst_replies(default_store().get(), now_in_sweden()))
+        catalog = default_store().get()
+        replies = kundtjanst_replies(catalog, now_in_sweden())
+        send(dispatcher, replies, catalog, answer_language(tracker))
         return []

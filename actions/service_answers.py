@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dispatch import send, service_buttons
+from actions.dispatch import answer_language, send, service_buttons
 from bot.core.answer_plan import Question, plan_answer
 from bot.core.catalog import Catalog, default_store
 from bot.core.clock import now_in_sweden
@@ -84,10 +84,11 @@ class ActionAnswerService(Action):
             remembered_topic=tracker.get_slot(SLOT_TOPIC),
         )
         plan = plan_answer(catalog, question_index(catalog), question, now_in_sweden())
+        language = answer_language(tracker)
         if plan.ask_service:
             dispatcher.utter_message(
                 response=UTTER_ASK_WHICH_SERVICE,
-                buttons=service_buttons(catalog, INTENT_INFORM_SERVICE),
+                buttons=service_buttons(catalog, INTENT_INFORM_SERVICE, language),
             )
-        send(dispatcher, plan.replies)
+        send(dispatcher, plan.replies, catalog, language)
         return [SlotSet(SLOT_SERVICE, plan.service), SlotSet(SLOT_TOPIC, plan.topic)]

@@ -14,7 +14,9 @@ Splits: `dev` and `dev2` (read them, learn from them), `blind` (written once by 
 who saw only the facts sheet; never edited, never trained on: only its score is printed),
 `out_of_scope`
 (questions for other authorities), `reviewed` (cases exported from the review tool's NLU
-inbox). Failures are printed for dev, dev2 and reviewed only.
+inbox), `english` (blind_en.yml: a blind set in English, in newcomers' voices; scores only,
+plus the share of replies that are in English). Failures are printed for dev, dev2 and
+reviewed only.
 
     python -m bench.answer_eval                      # trains nothing: uses models/skelleftea.tar.gz
     python -m bench.answer_eval --url http://127.0.0.1:5005 --splits dev
@@ -45,7 +47,11 @@ from bot.names import UTTER_AI_DISCLOSURE
 from bot.paths import PROJECT_ROOT
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "data" / "eval"
-SPLITS = ("dev", "dev2", "blind", "out_of_scope", "reviewed")
+SPLITS = ("dev", "dev2", "blind", "out_of_scope", "reviewed", "english")
+# Where each split's cases are (the default: tests/data/eval/<split>.yml).
+SPLIT_FILES = {"english": "blind_en.yml"}
+# Splits in English: their replies must be in English too (measured, printed as a share).
+ENGLISH_SPLITS = {"english"}
 # Splits whose failures may be read (and learned from); the others print only figures.
 OPEN_SPLITS = {"dev", "dev2", "reviewed"}
 NO_DECLARATION_KINDS = {"out_of_scope", "unrelated"}
@@ -80,12 +86,16 @@ class Outcome:
     seconds: float
 
 
+def split_file(split: str) -> Path:
+    return EVAL_DIR / SPLIT_FILES.get(split, f"{split}.yml")
+
+
 def load_cases(split: str, path: Path | None = None) -> list[Case]:
-    path = path or EVAL_DIR / f"{split}.yml"
+    path = path or split_file(split)
     if not path.exists():
         return []
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    # A file is either {"cases": [...]} or the list of cases itself.
+    # {"cases": [...]} as tests/data/eval/README.md says, or the list of cases itself
     items = raw if isinstance(raw, list) else raw.get("cases") or []
     cases = []
     for item in items:
@@ -206,6 +216,7 @@ class Summary:
     invented: int
     declaration_presented: int
     p50_ms: float
+    in_english: int | None = None  # English splits: replies identified as English
 
     @property
     def accuracy(self) -> float:
@@ -230,6 +241,25 @@ def summarise(split: str, outcomes: list[Outcome]) -> Summary:
             1 for o in outcomes if any(r.startswith("presented a declaration") for r in o.reasons)
         ),
         p50_ms=1000 * statistics.median([o.seconds for o in outcomes]) if outcomes else 0.0,
+        in_english=count_english(outcomes) if split in ENGLISH_SPLITS else None,
+    )
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+def count_english(outcomes: list[Outcome]) -> int:
+    """Replies that bot/core/message_language.py identifies as English (URLs left out; the
+    Swedish names in brackets are names). A reply with the "only in Swedish" note and
+    Swedish text counts as not English."""
+    from bot.core.message_language import ENGLISH, default_identifier
+
+    identifier = default_identifier()
+    return sum(
+        1
+        for o in outcomes
+        if identifier.identify(_URL.sub(" ", o.reply)).language == ENGLISH
+        and "only available in Swedish" not in o.reply
     )
 
 
@@ -243,6 +273,12 @@ def print_summary(summary: Summary, out=sys.stdout) -> None:
         f"reply p50 {summary.p50_ms:.0f} ms",
         file=out,
     )
+    if summary.in_english is not None:
+        print(
+            f"   every reply in English: {summary.in_english}/{summary.total} = "
+            f"{summary.in_english / max(1, summary.total):.1%}",
+            file=out,
+        )
     if summary.declaration_presented or summary.split == "out_of_scope":
         share_presented = summary.declaration_presented / max(1, summary.total)
         print(
@@ -312,8 +348,9 @@ def evaluate(
             continue
         outcomes = run_cases(webhook, judge, cases)
         summaries[split] = summarise(split, outcomes)
-        digest = file_digest(EVAL_DIR / f"{split}.yml")[:16]
-        print(f"\n{split}.yml: {len(cases)} cases, sha256 {digest}…", file=out)
+        path = split_file(split)
+        digest = file_digest(path)[:16]
+        print(f"\n{path.name}: {len(cases)} cases, sha256 {digest}…", file=out)
         print_summary(summaries[split], out)
         if show_failures and split in OPEN_SPLITS:
             print_failures(outcomes, out)

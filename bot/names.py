@@ -40,6 +40,9 @@ INTENT_LIST_SERVICES = "list_services"
 INTENT_WHAT_IS_SERVICEFORKLARING = "what_is_serviceforklaring"
 INTENT_HUMAN_HANDOFF = "human_handoff"
 INTENT_OUT_OF_SCOPE = "out_of_scope"
+# A message in Finnish, Northern Sami or another language the bot does not answer in
+# (set by the language component, bot/adapters/nlu.py, whatever DIET said).
+INTENT_OTHER_LANGUAGE = "other_language"
 
 # Rasa's own intent: the FallbackClassifier's verdict.
 INTENT_NLU_FALLBACK = "nlu_fallback"
@@ -62,12 +65,15 @@ SMALL_TALK_INTENTS = frozenset(
 # Slots (domain.yml `slots`).
 SLOT_SERVICE = "service"
 SLOT_TOPIC = "topic"
+# The conversation's language (bot/core/message_language.py): sv, en, fi, se or other.
+SLOT_LANGUAGE = "language"
 
 # Entities (domain.yml `entities`).
 ENTITY_SERVICE = "service"
 ENTITY_UNKNOWN_SERVICE = "unknown_service"
 ENTITY_AUTHORITY = "authority"
 ENTITY_TOPIC = "topic"
+ENTITY_LANGUAGE = "language"
 
 # Responses (domain.yml `responses`) used by the actions; the answers' own responses
 # are named in bot/core/answers.py.
@@ -77,6 +83,7 @@ UTTER_ASK_AFFIRMATION = "utter_ask_affirmation"
 # The first reply of every conversation: an automated chatbot, not a person, and how to
 # reach one (EU AI Act art. 50). Its `utter_action` in the stored event is the record.
 UTTER_AI_DISCLOSURE = "utter_ai_disclosure"
+UTTER_OTHER_LANGUAGE = "utter_other_language"
 
 # Names Rasa defines itself; they are not declared in domain.yml.
 RASA_BUILTINS = frozenset(

@@ -15,6 +15,7 @@ DEFAULT_AUTHORITIES_FILE = DATA_DIR / "authorities.yml"
 TOPICS_FILE = DATA_DIR / "topics.yml"
 TEXTS_FILE = DATA_DIR / "texts.yml"
 WEB_TEXTS_FILE = DATA_DIR / "web_texts.yml"
+LANGUAGES_FILE = DATA_DIR / "languages.yml"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 CONFIG_FILE = PROJECT_ROOT / "config.yml"
 # Everything the bot writes at run time: the SQLite tracker store, logs, endpoints.yml.

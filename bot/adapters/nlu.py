@@ -1,5 +1,6 @@
 """Rasa NLU components: the service-masking tokenizer, the `service` / `unknown_service` /
-`authority` / `topic` entities, and the intent corrected by that evidence.
+`authority` / `topic` entities, the intent corrected by that evidence, and the message's
+`language`.
 
 A thin adapter: all the matching lives in bot/core/matcher.py, which knows nothing
 of Rasa. The words come from the catalog when the model loads (and again whenever a
@@ -26,6 +27,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot import names
 from bot.core.catalog import DEFAULT_CATALOG_DIR, DEFAULT_MUNICIPALITY_FILE, CatalogStore
 from bot.core.matcher import AUTHORITY, KNOWN, ServiceMatcher
+from bot.core.message_language import FINNISH, OTHER, SAMI, default_identifier
 from bot.core.questions import best_topic, load_vocabulary
 from bot.store.content_catalog import follow_database
 from bot.store.database import tracker_db_url
@@ -264,3 +266,62 @@ class QuestionEvidence(GraphComponent, EntityExtractorMixin):
         if asked:
             return asked  # a follow-up ("och hur lång tid tar det då?"): the service is known
         return None
+
+
+LANGUAGE_ENTITY = names.ENTITY_LANGUAGE
+# Names of things (services, authorities) are Swedish words in any language.
+_NAME_ENTITIES = {names.ENTITY_SERVICE, names.ENTITY_UNKNOWN_SERVICE, names.ENTITY_AUTHORITY}
+# Identified languages the bot does not answer in: the message gets the fixed text.
+_NOT_ANSWERED = {FINNISH, SAMI, OTHER}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class MessageLanguage(GraphComponent, EntityExtractorMixin):
+    """Last in the pipeline: adds the `language` entity (sv, en, fi, se, other) when the
+    message says enough to tell (bot/core/message_language.py), and sets the intent
+    `other_language` for Finnish, Northern Sami and other languages, whatever DIET said
+    (its ranking stays in `intent_ranking`). A short message gets no entity, so the
+    conversation's `language` slot keeps its value. Service and authority names, found by
+    the entity extractor before, are left out: they are Swedish in any language."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._identifier = default_identifier()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MessageLanguage:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue  # a button's payload (`/ask_overview{...}`), not words
+            spans = [
+                (e["start"], e["end"])
+                for e in message.get(ENTITIES, [])
+                if e.get("entity") in _NAME_ENTITIES and "start" in e and "end" in e
+            ]
+            guess = self._identifier.identify(text, names=spans)
+            if not guess.decided:
+                continue
+            found = [{"entity": LANGUAGE_ENTITY, "value": guess.language, "confidence": 1.0}]
+            entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
+            message.set(ENTITIES, entities, add_to_output=True)
+            if guess.language in _NOT_ANSWERED:
+                intent = dict(message.get(INTENT) or {})
+                intent.update(name=names.INTENT_OTHER_LANGUAGE, confidence=1.0)
+                message.set(INTENT, intent, add_to_output=True)
+        return messages

@@ -288,7 +288,8 @@ def authority_answer(catalog: Catalog, authority: Authority) -> list[Reply]:
             {
                 "authority": authority.name,
                 "handles": authority.handles,
-                "contact": f"{authority.web}, telefon {authority.phone}"
+                # no word for "phone" here: the number reads as one in any language
+                "contact": f"{authority.web}, {authority.phone}"
                 if authority.phone
                 else authority.web,
                 "kundtjanst_phone": kundtjanst.phone,

@@ -80,6 +80,25 @@ class Contact(_Strict):
     other: list[str] = []
 
 
+class EnglishDeclaration(_Strict):
+    """The declaration's texts in English, beside the Swedish (written from the same facts,
+    not machine-translated). Every field is optional: what is missing is given in Swedish
+    with a note that it is only available in Swedish, and `bot check` lists it."""
+
+    name: str
+    # The municipality's own English page, where there is one.
+    source_url: str | None = Field(None, regex=r"^https?://\S+$")
+    summary: str | None = None
+    responsible_board: str | None = None
+    promises: dict[str, str] = {}  # promise id → text
+    # In the order of the Swedish lists, all or none.
+    expectations: list[str] = []
+    if_not_kept: list[str] = []
+    contact_other: list[str] = []
+    phone_option: str | None = None  # "option 3" for "knappval 3"
+    facts: dict[str, str] = {}  # fact id → text
+
+
 class Declaration(_Strict):
     id: str = Field(..., regex=ID_PATTERN)
     name: str
@@ -104,6 +123,7 @@ class Declaration(_Strict):
     # matched like synonyms.
     implied_by: list[str] = []
     facts: list[Fact] = []
+    en: EnglishDeclaration | None = None
 
     @validator("other_sources", each_item=True)
     def _url(cls, value: str) -> str:  # noqa: N805
@@ -125,6 +145,28 @@ class Declaration(_Strict):
         ids = [f.id for f in value]
         if len(ids) != len(set(ids)):
             raise ValueError("fact ids must be unique")
+        return value
+
+    @validator("en")
+    def _english(cls, value: EnglishDeclaration | None, values: dict) -> EnglishDeclaration | None:  # noqa: N805
+        if value is None:
+            return value
+        promise_ids = {p.id for p in values.get("promises") or []}
+        fact_ids = {f.id for f in values.get("facts") or []}
+        if set(value.promises) - promise_ids:
+            raise ValueError(f"promises {sorted(set(value.promises) - promise_ids)} do not exist")
+        if set(value.facts) - fact_ids:
+            raise ValueError(f"facts {sorted(set(value.facts) - fact_ids)} do not exist")
+        for field_name, swedish in (
+            ("expectations", values.get("expectations") or []),
+            ("if_not_kept", values.get("if_not_kept") or []),
+            ("contact_other", (values.get("contact") or Contact(phone="-")).other),
+        ):
+            english = getattr(value, field_name)
+            if english and len(english) != len(swedish):
+                raise ValueError(
+                    f"{field_name}: {len(english)} texts for {len(swedish)} in Swedish"
+                )
         return value
 
     @property
@@ -152,6 +194,8 @@ class Kundtjanst(_Strict):
     phone_hours: OpeningHours
     visiting_hours: OpeningHours
     hours_note: str | None = None
+    hours_note_en: str | None = None
+    visiting_address_en: str | None = None
     source_url: str = Field(..., regex=r"^https?://\S+$")
     reviewed: date
     reviewed_approximate: bool = False
@@ -162,6 +206,8 @@ class GeneralInfo(_Strict):
 
     summary: str
     if_not_kept: list[str]
+    summary_en: str | None = None
+    if_not_kept_en: list[str] = []
     source_url: str = Field(..., regex=r"^https?://\S+$")
     reviewed: date
     reviewed_approximate: bool = False
@@ -180,6 +226,7 @@ class Municipality(_Strict):
     services_without_declaration: list[ServiceWithoutDeclaration] = []
     # Facts about serviceförklaringar, Kundtjänst and the e-services in general.
     general_facts: list[Fact] = []
+    general_facts_en: dict[str, str] = {}  # fact id → the same fact in English
 
 
 class Authority(_Strict):
@@ -187,8 +234,11 @@ class Authority(_Strict):
 
     id: str = Field(..., regex=ID_PATTERN)
     name: str
+    name_en: str | None = None  # where the name itself is Swedish words, not a name
     handles: str
+    handles_en: str | None = None
     web: str
+    web_en: str | None = None
     phone: str | None = None
     note: str | None = None
     # Named, it answers the question even where a service of ours is named too (another

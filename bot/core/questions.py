@@ -71,6 +71,7 @@ GENERAL = "_general"
 class _TopicFile(BaseModel):
     aspect: str
     label: str
+    label_en: str | None = None
     cues: list[str]
     outranks: list[str] = []
 
@@ -93,6 +94,7 @@ class Topic:
     aspect: str
     label: str
     cues: tuple[tuple[str, ...], ...]
+    label_en: str | None = None
     outranks: frozenset[str] = frozenset()
 
 
@@ -114,6 +116,7 @@ def load_vocabulary(path: Path = TOPICS_FILE) -> Vocabulary:
             id=name,
             aspect=topic.aspect,
             label=topic.label,
+            label_en=topic.label_en,
             cues=tuple(tuple(w for w, _, _ in tokens(cue)) for cue in topic.cues if tokens(cue)),
             outranks=frozenset(topic.outranks),
         )

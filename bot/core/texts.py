@@ -1,5 +1,6 @@
-"""Small Swedish vocabulary from data/texts.yml (button titles, weekday names), and one
-sentence of domain.yml read where Rasa does not say it (the AI disclosure in the widget)."""
+"""Small Swedish and English vocabulary from data/texts.yml (button titles, weekday names),
+and one sentence of domain.yml read where Rasa does not say it (the AI disclosure in the
+widget)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ class Texts(BaseModel):
     weekdays: list[str] = Field(..., min_items=7, max_items=7)
     today: str
     tomorrow: str
+    # The same in English, for conversations in English.
+    intent_labels_en: dict[str, str]
+    something_else_en: str
+    weekdays_en: list[str] = Field(..., min_items=7, max_items=7)
+    today_en: str
+    tomorrow_en: str
 
     class Config:
         extra = "forbid"

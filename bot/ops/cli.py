@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from bot.core.catalog import CatalogError, load_catalog
+from bot.core.translations import missing_translations
 from bot.ops.credentials import socketio_enabled
 from bot.ops.endpoints import (
     LockStoreUnreachable,
@@ -57,6 +58,14 @@ def _check(_: argparse.Namespace) -> int:
         kinds[declaration.kind] = kinds.get(declaration.kind, 0) + 1
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
     print(f"Catalog OK: {len(catalog.declarations)} services ({summary})")
+    missing = missing_translations(catalog)
+    if missing:
+        # Not an error: an English answer gives these in Swedish, with a note saying so.
+        print(f"Missing English texts ({len(missing)}), given in Swedish until written:")
+        for line in missing:
+            print(f"  {line}")
+    else:
+        print("English texts: complete")
     return 0
 
 

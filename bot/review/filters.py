@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.message_language import LANGUAGES
 from bot.names import TIME_ZONE
 
 SWEDISH_TIME = ZoneInfo(TIME_ZONE)
@@ -52,6 +53,7 @@ class Filters:
     date_to: date | None = None  # inclusive
     intent: str | None = None
     service: str | None = None
+    language: str | None = None  # a message identified in this language (sv, en, fi, se, other)
     below: float | None = None  # a user message with confidence below this
     fallback: bool = False
     handoff: bool = False
@@ -89,6 +91,10 @@ class Filters:
                 if not 0 < below <= 1:
                     problems.append("under")
                     below = None
+        language = _one(args, "sprak") or None
+        if language is not None and language not in LANGUAGES:
+            problems.append("sprak")
+            language = None
         reviewed = _one(args, "granskad") or None
         if reviewed not in (None, YES, NO):
             problems.append("granskad")
@@ -98,6 +104,7 @@ class Filters:
             date_to=day("till"),
             intent=_one(args, "intent") or None,
             service=_one(args, "tjanst") or None,
+            language=language,
             below=below,
             fallback=_one(args, "fallback") == YES,
             handoff=_one(args, "handoff") == YES,
@@ -118,6 +125,7 @@ class Filters:
         for name, value in (
             ("intent", self.intent),
             ("tjanst", self.service),
+            ("sprak", self.language),
             ("tagg", self.tag),
             ("sok", self.search),
             ("granskad", self.reviewed),

@@ -48,6 +48,8 @@ class Day:
     intents: Counter[str] = field(default_factory=Counter)
     services: Counter[str] = field(default_factory=Counter)
     unknown_services: Counter[str] = field(default_factory=Counter)
+    # conversations with a message identified in each language (sv, en, fi, se, other)
+    languages: Counter[str] = field(default_factory=Counter)
     thumbs_up: int | None = None  # None: no feedback table
     thumbs_down: int | None = None
     computed_at: float = field(default_factory=time.time)
@@ -104,6 +106,10 @@ class Dashboard:
     @property
     def unknown_services(self) -> list[tuple[str, int]]:
         return self._top("unknown_services")
+
+    @property
+    def languages(self) -> list[tuple[str, int]]:
+        return self._top("languages")
 
     @property
     def total_conversations(self) -> int:
@@ -265,7 +271,8 @@ def _add_conversations(days: _Days, rows: Iterable[Row]) -> None:
 
 
 def _services_query(engine: Engine, days: _Days) -> sa.sql.Select:
-    """The services (known and unknown) each conversation named, per hour."""
+    """The services (known and unknown) each conversation named, and the languages its
+    messages were identified in, per hour."""
     e = events
     found_entities, entity, value = _entities(engine)
     return (
@@ -277,8 +284,9 @@ def _services_query(engine: Engine, days: _Days) -> sa.sql.Select:
             sa.or_(
                 raw_json_contains(e.c.data, m.SERVICE_ENTITY, quoted=True),
                 raw_json_contains(e.c.data, m.UNKNOWN_SERVICE_ENTITY, quoted=True),
+                raw_json_contains(e.c.data, m.LANGUAGE_ENTITY, quoted=True),
             ),
-            entity.in_((m.SERVICE_ENTITY, m.UNKNOWN_SERVICE_ENTITY)),
+            entity.in_((m.SERVICE_ENTITY, m.UNKNOWN_SERVICE_ENTITY, m.LANGUAGE_ENTITY)),
         )
         .distinct()
     )
@@ -291,8 +299,12 @@ def _add_services(days: _Days, rows: Iterable[Row]) -> None:
         if day is None or (day.day, kind, str(name), sender) in named:
             continue
         named.add((day.day, kind, str(name), sender))
-        counter = day.services if kind == m.SERVICE_ENTITY else day.unknown_services
-        counter[str(name)] += 1
+        counters = {
+            m.SERVICE_ENTITY: day.services,
+            m.UNKNOWN_SERVICE_ENTITY: day.unknown_services,
+            m.LANGUAGE_ENTITY: day.languages,
+        }
+        counters[kind][str(name)] += 1
 
 
 def _ratings_query(days: _Days) -> sa.sql.Select:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.core.message_language import message_language, reply_language
 from bot.names import EVENT_BOT, EVENT_USER, UTTER_AI_DISCLOSURE
 from bot.store.database import sqlite_engine
 
@@ -167,14 +168,33 @@ def transcript(db_url: str, sender_id: str) -> list[TranscriptMessage]:
     return messages
 
 
+@dataclass(frozen=True)
+class Turn:
+    number: int | None  # None: the message is not stored (yet)
+    message_language: str | None  # what the citizen wrote in, when the NLU could tell
+    answer_language: str  # what the bot's answer is written in (sv, en, fi, se)
+
+
 def turn_of_message(db_url: str, sender_id: str, message_id: str) -> int | None:
     """The `turn` of the user message Rasa stored with this `message_id` (1 for the
     conversation's first user message), or None if none is stored (yet)."""
+    return turn_and_language(db_url, sender_id, message_id).number
+
+
+def turn_and_language(db_url: str, sender_id: str, message_id: str) -> Turn:
+    """The turn of the user message stored with this `message_id`, the language it was
+    written in, and the language of the bot's answer to it. The conversation's language is
+    the last one any of its messages was identified in (as Rasa's `language` slot is)."""
+    conversation_language: str | None = None
     user_rows = (data for type_name, _, data in _rows(db_url, sender_id) if type_name == USER)
     for turn, data in enumerate(user_rows, start=1):
+        parse_data = data.get("parse_data") or {}
+        found = message_language(parse_data)
+        conversation_language = found or conversation_language
         if data.get("message_id") == message_id:
-            return turn
-    return None
+            intent = (parse_data.get("intent") or {}).get("name")
+            return Turn(turn, found, reply_language(conversation_language, intent))
+    return Turn(None, None, reply_language(conversation_language, None))
 
 
 def answer(db_url: str, sender_id: str, turn: int) -> Answer | None:

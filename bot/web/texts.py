@@ -1,4 +1,5 @@
-"""The web chat's Swedish text, from data/web_texts.yml, placeholders filled at start-up."""
+"""The web chat's text (Swedish; the widget's also in English), from data/web_texts.yml,
+placeholders filled at start-up."""
 
 from __future__ import annotations
 
@@ -120,6 +121,7 @@ class _TextsFile(BaseModel):
     errors: dict[str, str]
     widget: dict[str, Any]
     report: dict[str, str]
+    widget_en: dict[str, Any]
 
     class Config:
         extra = "forbid"
@@ -129,6 +131,7 @@ class WebTexts(BaseModel):
     errors: dict[str, str]
     widget: dict[str, Any]
     report: dict[str, str]
+    widget_en: dict[str, Any]  # the same keys in English, for conversations in English
 
     def error(self, code: str) -> str:
         return self.errors.get(code) or self.errors["internal"]
@@ -152,6 +155,7 @@ def load_web_texts(path: Path, municipality_file: Path, max_message_chars: int) 
         ("errors", ERROR_CODES, raw.errors),
         ("widget", WIDGET_KEYS, raw.widget),
         ("report", REPORT_KEYS, raw.report),
+        ("widget_en", WIDGET_KEYS, raw.widget_en),
     ):
         missing = sorted(set(expected) - set(actual))
         unknown = sorted(set(actual) - set(expected))
@@ -171,9 +175,12 @@ def load_web_texts(path: Path, municipality_file: Path, max_message_chars: int) 
         widget = _fill(raw.widget, values)
         errors = _fill(raw.errors, values)
         report = _fill(raw.report, values)
+        widget_en = _fill(raw.widget_en, values)
     except (KeyError, IndexError, ValueError) as exc:
         raise CatalogError(f"{path}: unknown placeholder {exc}") from exc
     # The bot's own first reply (domain.yml): the widget shows it before the first
     # question, and does not repeat it when the first answer brings it.
-    widget["ai_disclosure"] = domain_response_text(UTTER_AI_DISCLOSURE)
-    return WebTexts(errors=errors, widget=widget, report=report)
+    # The session's disclosure is said before the language is known, so it is the Swedish one
+    # in both sets of texts.
+    widget["ai_disclosure"] = widget_en["ai_disclosure"] = domain_response_text(UTTER_AI_DISCLOSURE)
+    return WebTexts(errors=errors, widget=widget, report=report, widget_en=widget_en)

@@ -106,3 +106,35 @@ def test_greet_and_bot_challenge(agent):
     chat = Conversation(agent)
     assert "Hej" in text_of(chat.say("hej!"))
     assert "chattbot" in text_of(chat.say("är du en robot?"))
+
+
+def test_english_answers_in_english_with_follow_ups_and_a_switch_back(agent, catalog):
+    bygglov = catalog.declarations["bygglov"]
+    chat = Conversation(agent)
+    first = text_of(chat.say("how long does a building permit take?"))
+    assert bygglov.en.promises["beslut_enkelt_arende"] in first
+    assert f"Source: {bygglov.source_url}" in first and "Källa" not in first
+    assert chat.tracker().get_slot("language") == "en"
+    second = text_of(chat.say("and if you don't keep it?"))
+    assert bygglov.en.if_not_kept[0] in second
+    third = text_of(chat.say("ok"))  # too short to tell: still English
+    assert "Källa" not in third and "Jag" not in third
+    fourth = text_of(chat.say("hur lång tid tar det?"))  # the citizen switches
+    assert "Källa" in fourth and chat.tracker().get_slot("language") == "sv"
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "words"),
+    [
+        ("Saanko asioida suomeksi?", "fi", ["suomea", "0910-73 50 00", "kundtjanst@skelleftea.se"]),
+        ("Sáhtán go čállit sámegillii?", "se", ["sámegiela", "0910-73 50 00"]),
+        ("كم يستغرق تصريح البناء؟", "other", ["only answer in Swedish and English", "tolk"]),
+    ],
+)
+def test_finnish_sami_and_other_languages_get_the_fixed_text(agent, message, language, words):
+    chat = Conversation(agent)
+    text = text_of(chat.say(message))
+    for word in words:
+        assert word in text
+    assert chat.tracker().get_slot("language") == language
+    assert chat.tracker().latest_message.intent["name"] == "other_language"

@@ -532,3 +532,27 @@ def test_an_answer_with_no_messages_gives_the_fault_message(web_only, new_page):
     page.press("#skw-input", "Enter")
     assert KUNDTJANST_PHONE in fault_text(page)
     assert page.locator(".skw-feedback").count() == 0  # no thumbs for an answer not shown
+
+
+def test_an_english_conversation_and_a_finnish_message_carry_their_language(web_bot, new_page):
+    page = new_page(viewport=DESKTOP)
+    load(page, web_bot.web_url)
+    open_widget(page)
+    ask(page, "how long does a building permit take?")
+    root = page.locator(".skw-root")
+    assert root.get_attribute("lang") == "en"  # the widget's own texts follow the answers
+    assert page.get_by_role("button", name="Delete my chat").is_visible()
+    assert page.locator("#skw-input").get_attribute("placeholder").startswith("E.g.")
+    assert page.locator(".skw-msg--user").last.get_attribute("lang") == "en"
+    answer = page.locator(".skw-log .skw-msg--bot")
+    assert {answer.nth(i).get_attribute("lang") for i in range(answer.count())} == {"en"}
+    assert "Source:" in page.locator(".skw-log").inner_text()
+    assert axe_violations(page) == []
+
+    ask(page, "Saanko asioida suomeksi?")
+    finnish = page.locator(".skw-log .skw-msg--bot").last
+    assert finnish.get_attribute("lang") == "fi" and "suomea" in finnish.inner_text()
+    assert page.locator(".skw-msg--user").last.get_attribute("lang") == "fi"
+    assert root.get_attribute("lang") == "en"  # no widget texts in Finnish: they stay
+    assert axe_violations(page) == []
+    assert page.errors == []

@@ -63,6 +63,11 @@ def service(value: str, start: int, end: int, entity: str = "service") -> dict[s
     }
 
 
+def language(value: str) -> dict[str, Any]:
+    """The language the NLU component found (bot/adapters/nlu.py MessageLanguage)."""
+    return {"entity": "language", "value": value, "extractor": "MessageLanguage"}
+
+
 @dataclass(frozen=True)
 class Turn:
     text: str
@@ -99,7 +104,7 @@ CONVERSATIONS = [
                 "ask_promises",
                 0.93,
                 ranking(("ask_promises", 0.93), ("ask_overview", 0.04), ("ask_contact", 0.02)),
-                [service("bygglov", 17, 24)],
+                [service("bygglov", 17, 24), language("sv")],
                 "action_answer_service",
                 "Tider och löften för bygglov: beslut inom 4 veckor.",
                 "utter_promises",
@@ -161,7 +166,7 @@ CONVERSATIONS = [
                 "ask_promises",
                 0.61,
                 ranking(("ask_promises", 0.61), ("ask_overview", 0.3), ("ask_contact", 0.05)),
-                [service("snorojning", 4, 10)],
+                [service("snorojning", 4, 10), language("sv")],
                 "action_answer_service",
                 "Tider och löften för snöröjning: plogning inom 6 timmar.",
                 "utter_promises",
@@ -193,7 +198,7 @@ CONVERSATIONS = [
                 "ask_overview",
                 0.9,
                 ranking(("ask_overview", 0.9), ("ask_promises", 0.05)),
-                [service("simhall och badhus", 11, 20, "unknown_service")],
+                [service("simhall och badhus", 11, 20, "unknown_service"), language("en")],
                 "action_answer_service",
                 "Jag hittar ingen serviceförklaring för simhallen.",
                 "utter_unknown_service",

@@ -54,12 +54,25 @@ def run_action(
     return events, dispatcher.messages
 
 
-def render(message: dict[str, Any], domain: dict[str, Any]) -> str:
+def variation(domain: dict[str, Any], response: str, language: str = "sv") -> str:
+    """The response's text as Rasa picks it: the variation whose condition on the
+    `language` slot matches, else the one without a condition."""
+    variations = domain["responses"][response]
+    for item in variations:
+        conditions = item.get("condition") or []
+        if conditions and all(
+            c.get("name") == "language" and c.get("value") == language for c in conditions
+        ):
+            return str(item["text"])
+    return str(next(item["text"] for item in variations if not item.get("condition")))
+
+
+def render(message: dict[str, Any], domain: dict[str, Any], language: str = "sv") -> str:
     """The text the citizen would see: the response filled with the action's values."""
     response = message.get("response")
     if not response:
         return message.get("text") or ""
-    template = domain["responses"][response][0]["text"]
+    template = variation(domain, response, language)
     values = {k: v for k, v in message.items() if isinstance(v, str)}
     values.update({k: v for k, v in (message.get("kwargs") or {}).items()})
     for key, value in values.items():

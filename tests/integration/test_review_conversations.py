@@ -102,6 +102,10 @@ def test_list_is_newest_first_and_reads_rasas_events(client):
         ({"sok": "Tider och löften"}, set()),  # the bot's words are not searched
         ({"tjanst": "bygglov", "under": "0.5"}, {"xss-1"}),
         ({"intent": "ask_promises", "tjanst": "snorojning", "fran": DAY}, {"snow-1"}),
+        ({"sprak": "sv"}, {"bygglov-1", "snow-1"}),
+        ({"sprak": "en"}, {"simhall-1"}),
+        ({"sprak": "fi"}, set()),
+        ({"sprak": "sv", "tjanst": "snorojning"}, {"snow-1"}),
     ],
 )
 def test_filters(client, query, expected):
@@ -153,10 +157,11 @@ def test_sql_injection_tag_and_note_are_stored_as_text(client):
 
 
 def test_unreadable_filters_are_named_and_ignored(client):
-    page = client.get("/granska/", params={"fran": "2024-13-45", "under": "abc"})
+    page = client.get("/granska/", params={"fran": "2024-13-45", "under": "abc", "sprak": "xx"})
     assert page.status == 200
     assert "Filtret ”från datum” kunde inte läsas" in page.text
     assert "Filtret ”konfidens under” kunde inte läsas" in page.text
+    assert "Filtret ”språk” kunde inte läsas" in page.text
     api = client.get("/granska/api/samtal", params={"fran": "2024-13-45"}).json
     assert api["ignored_filters"] == ["fran"]
     assert len(api["conversations"]) == len(ALL)
@@ -185,6 +190,7 @@ def test_transcript_shows_nlu_replies_actions_and_feedback(client):
     assert "ask_promises" in text and "0,61" in text  # intent and confidence
     assert "ask_overview 0,30" in text and "ask_contact 0,05" in text  # top 3
     assert "service = snorojning" in text  # entities
+    assert "<dt>Språk</dt>" in text and "<dd>svenska</dd>" in text  # the message's language
     assert "Tider och löften för snöröjning" in text  # the bot's reply
     assert "action_answer_service" in text  # the action
     assert "Tumme ner på svaret" in text  # the citizen's feedback
@@ -194,7 +200,10 @@ def test_transcript_shows_nlu_replies_actions_and_feedback(client):
         {"intent": "ask_promises", "confidence": 0.61},
         {"intent": "ask_overview", "confidence": 0.3},
     ]
-    assert user["entities"] == [{"entity": "service", "value": "snorojning"}]
+    assert user["entities"] == [
+        {"entity": "service", "value": "snorojning"},
+        {"entity": "language", "value": "sv"},
+    ]
     bot = next(line for line in lines if line["kind"] == "bot")
     assert bot["rating"] == "down" and bot["response"] == "utter_promises"
     assert [line["action"] for line in lines if line["kind"] == "action"] == [

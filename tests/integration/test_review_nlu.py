@@ -218,6 +218,7 @@ def test_dashboard_figures(client):
     assert dict(body["top_intents"])["ask_promises"] == 2
     assert dict(body["top_services"]) == {"bygglov": 2, "snorojning": 1}
     assert body["unknown_services"] == [["simhall och badhus", 1]]
+    assert body["languages"] == [["sv", 2], ["en", 1]]  # conversations per language
     # the ratings were given today, inside the default period
     default = client.get("/granska/api/oversikt").json
     assert (default["thumbs_up"], default["thumbs_down"]) == (1, 2)
@@ -235,6 +236,8 @@ def test_dashboard_page_has_accessible_svg_charts(client):
     assert page.count("<title id=") == len(charts) and page.count("<desc id=") == len(charts)
     assert "Visa siffrorna som tabell" in page and "<caption>" in page
     assert "Bygglov" in page and "simhall och badhus" in page
+    assert "Samtal per språk" in page and '<th scope="row">engelska</th>' in page
+    assert "Alla katalogens texter finns på engelska." in page
     assert "<script" not in page  # no JavaScript, no chart library
 
 

@@ -96,8 +96,12 @@ class FakeRasa:
             await asyncio.sleep(3)
         if self.mode == "not_json":
             return web.Response(text="<html>proxy error</html>")
-        # Rasa stores the caller's message_id with the user event.
-        self._store(sender, "user", {"text": text, "message_id": body.get("message_id")})
+        # Rasa stores the caller's message_id with the user event; our NLU adds the language
+        # of a message that says enough (here: English questions start with "how").
+        entities = [{"entity": "language", "value": "en"}] if text.startswith("how") else []
+        parse_data = {"intent": {"name": "ask_promises"}, "entities": entities}
+        user = {"text": text, "message_id": body.get("message_id"), "parse_data": parse_data}
+        self._store(sender, "user", user)
         if self.mode == "overtaken":
             # The conversation's next message, sent at the same moment, is stored before
             # the web app reads anything back (Rasa takes them one at a time).
@@ -290,6 +294,24 @@ def test_chat_makes_a_sender_id_and_passes_rasas_answer_on(app, fake_rasa):
     again = chat(app, body["token"], "och?")
     assert again["sender"] == body["sender"] and again["turn"] == 2
     assert again["token"] == body["token"]
+
+
+def test_chat_says_the_language_of_the_answer_and_of_the_message(app, fake_rasa):
+    swedish = post_json(app, "/api/chat", {"message": "hur lång tid tar bygglov?"})[1].json
+    assert (swedish["lang"], swedish["message_lang"]) == ("sv", None)
+    english = chat(app, swedish["token"], "how long does bygglov take?")
+    assert (english["lang"], english["message_lang"]) == ("en", "en")
+    # too short to tell: the conversation stays English
+    follow_up = chat(app, swedish["token"], "bygglov")
+    assert (follow_up["lang"], follow_up["message_lang"]) == ("en", None)
+
+
+def test_the_widgets_texts_in_english_have_every_key_of_the_swedish(app):
+    _, response = app.test_client.get("/api/texts")
+    by_language = response.json["texts_by_language"]
+    assert by_language["sv"] == response.json["texts"]
+    assert set(by_language["en"]) == set(by_language["sv"])
+    assert by_language["en"]["delete"] == "Delete my chat"
 
 
 def test_chat_cleans_the_text_before_forwarding(app, fake_rasa):
@@ -757,9 +779,10 @@ def test_an_unreadable_tracker_store_still_answers_without_thumbs(app, monkeypat
     def locked(*args):
         raise OperationalError("select", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(conversations, "turn_of_message", locked)
+    monkeypatch.setattr(conversations, "turn_and_language", locked)
     _, response = post_json(app, "/api/chat", {"message": "hej"})
     assert response.status == 200 and response.json["turn"] is None
+    assert response.json["lang"] == "sv"  # unknown: Swedish
     assert response.json["messages"]
 
 

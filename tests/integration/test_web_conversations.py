@@ -182,3 +182,47 @@ def test_the_ai_disclosure_of_a_session_start_belongs_to_the_next_answer(tmp_pat
     ]
     first = conversations.answer(url, "two-sessions", 1)
     assert first is not None and first.text == "Du chattar med en chattbot.\nHej!"
+
+
+def language_entity(value: str) -> dict:
+    return {"entity": "language", "value": value, "start": 0, "end": 0}
+
+
+def test_the_language_of_each_turn_and_of_its_answer(tmp_path):
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+
+    def said(text, intent, message_id, language=None):
+        entities = [language_entity(language)] if language else []
+        return UserUttered(
+            text, {"name": intent, "confidence": 1.0}, entities, message_id=message_id
+        )
+
+    path = tmp_path / "tracker.db"
+    store_conversation(
+        path,
+        "switching",
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            said("how long does bygglov take?", "ask_promises", "m1", "en"),
+            said("bygglov", "inform_service", "m2"),  # too short to tell: stays English
+            said("Saanko asioida suomeksi?", "other_language", "m3", "fi"),
+            said("hur lång tid tar det?", "ask_promises", "m4", "sv"),
+            said("كم يستغرق", "other_language", "m5", "other"),
+        ],
+    )
+    url = f"sqlite:///{path}"
+    found = {
+        message_id: conversations.turn_and_language(url, "switching", message_id)
+        for message_id in ("m1", "m2", "m3", "m4", "m5", "m6")
+    }
+    assert found["m1"] == conversations.Turn(1, "en", "en")
+    assert found["m2"] == conversations.Turn(2, None, "en")
+    assert found["m3"] == conversations.Turn(3, "fi", "fi")
+    assert found["m4"] == conversations.Turn(4, "sv", "sv")
+    # another language: the fixed text starts in English (then Swedish)
+    assert found["m5"] == conversations.Turn(5, "other", "en")
+    assert found["m6"].number is None
+    # a conversation whose messages never said: Swedish
+    empty = conversations.turn_and_language(url, "nobody-here", "m1")
+    assert empty == conversations.Turn(None, None, "sv")

@@ -109,3 +109,18 @@ def test_the_session_opening_disclosure_is_not_judged_as_part_of_the_answer():
         {"text": "Bygglov tar högst 10 veckor.", "buttons": [{"title": "Bygglov"}]},
     ]
     assert reply_text(replies) == "Bygglov tar högst 10 veckor.\n[Bygglov]"
+
+
+def test_the_english_split_is_blind_and_counts_replies_in_english():
+    from bench.answer_eval import OPEN_SPLITS, Outcome, summarise
+
+    assert "english" in SPLITS and "english" not in OPEN_SPLITS
+    english = "Times and promises for building permit (bygglov): within 8 weeks."
+    swedish = "Tider och löften för bygglov: beslut inom högst 8 veckor."
+    note = "This part is only available in Swedish, so here it is in Swedish:\n" + swedish
+    outcomes = [
+        Outcome(case(split="english"), reply, True, [], [], 0.1)
+        for reply in (english, swedish, note)
+    ]
+    assert summarise("english", outcomes).in_english == 1
+    assert summarise("dev", outcomes).in_english is None

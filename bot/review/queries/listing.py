@@ -132,6 +132,9 @@ def list_conditions(
     if filters.service:
         conditions.append(raw_json_contains(e.c.data, filters.service, quoted=True))
         conditions.append(has_entity(engine, e.c.data, m.SERVICE_ENTITY, filters.service))
+    if filters.language:
+        conditions.append(raw_json_contains(e.c.data, filters.language, quoted=True))
+        conditions.append(has_entity(engine, e.c.data, m.LANGUAGE_ENTITY, filters.language))
     if filters.below is not None:
         conditions.append(classifier_confidence(engine, e) < filters.below)
     if filters.search:

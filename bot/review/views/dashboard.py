@@ -7,6 +7,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from bot.core.review_schedule import DUE_SOON, OVERDUE
+from bot.core.translations import missing_translations
 from bot.review import charts, stats
 from bot.review.breaches import breaches
 from bot.review.filters import Filters
@@ -43,6 +44,7 @@ async def dashboard(request: Request) -> HTTPResponse:
             "overdue": [due for due in dues if due.state == OVERDUE],
             "due_soon": [due for due in dues if due.state == DUE_SOON],
             "settings": review.settings,
+            "missing_english": missing_translations(catalog),
         },
     )
 

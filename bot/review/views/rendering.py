@@ -176,6 +176,7 @@ def dashboard_json(board: stats.Dashboard) -> dict[str, Any]:
         "top_intents": board.top_intents,
         "top_services": board.top_services,
         "unknown_services": board.unknown_services,
+        "languages": board.languages,
         "thumbs_up": board.thumbs_up,
         "thumbs_down": board.thumbs_down,
     }

@@ -1,16 +1,17 @@
 """The JSON API the widget talks to (mounted under /api).
 
-| route                   | does                                                      |
-|-------------------------|-----------------------------------------------------------|
-| GET    /api/health      | 200 when the web app runs (Rasa not checked)              |
-| GET    /api/texts       | the widget's Swedish UI text and limits                   |
-| POST   /api/chat        | {token?, message} -> {token, sender, turn, messages}      |
-| GET    /api/conversation| the transcript and ratings, to restore the widget (token) |
-|   ?format=text          | the citizen's own copy as a text file, masked as stored   |
-| DELETE /api/conversation| deletes the conversation and its ratings (token)          |
-| POST   /api/feedback    | {token, turn, rating: up/down} -> 201                     |
-| GET    /api/report/services, POST /api/cases | reports of broken promises (api/cases.py) |
-| *      /api/conversation/<anything> | 410: the id no longer goes in the URL         |
+| route                   | does                                                          |
+|-------------------------|---------------------------------------------------------------|
+| GET    /api/health      | 200 when the web app runs (Rasa not checked)                  |
+| GET    /api/texts       | the widget's UI text (Swedish, and by language) and limits    |
+| POST   /api/chat        | {token?, message} -> {token, sender, turn, lang, message_lang,|
+|                         | messages}                                                     |
+| GET    /api/conversation| the transcript and ratings, to restore the widget (token)     |
+|   ?format=text          | the citizen's own copy as a text file, masked as stored       |
+| DELETE /api/conversation| deletes the conversation and its ratings (token)              |
+| POST   /api/feedback    | {token, turn, rating: up/down} -> 201                         |
+| GET    /api/report/services, POST /api/cases | reports of broken promises (api/cases.py)     |
+| *      /api/conversation/<anything> | 410: the id no longer goes in the URL             |
 
 A conversation is a sender id that this app makes (32 random hex characters) and a
 token signed with the app's secret that is its only key (bot/web/api/tokens.py); there
@@ -41,6 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.cases import MAX_DESCRIPTION_CHARS
 from bot.core.clock import now_in_sweden
+from bot.core.message_language import SWEDISH
 from bot.core.payloads import button_payload, is_payload
 from bot.core.texts import load_texts
 from bot.store import conversations, feedback
@@ -88,6 +90,8 @@ async def texts(request: Request) -> HTTPResponse:
         {
             "texts": ctx.texts.widget,
             "report": ctx.texts.report,
+            # the widget's own texts in each language it switches to (data/web_texts.yml)
+            "texts_by_language": {"sv": ctx.texts.widget, "en": ctx.texts.widget_en},
             "limits": {
                 "max_message_chars": ctx.config.max_message_chars,
                 "max_description_chars": MAX_DESCRIPTION_CHARS,
@@ -131,14 +135,25 @@ async def chat(request: Request) -> HTTPResponse:
         # The turn of THIS message, not the count of user messages now: another message of
         # the same conversation may already be stored after it. None (no thumbs) when
         # Rasa has not stored it yet (its fault reply went out before the turn ended).
-        turn = await asyncio.to_thread(
-            conversations.turn_of_message, ctx.config.tracker_db_url, sender, message_id
+        stored = await asyncio.to_thread(
+            conversations.turn_and_language, ctx.config.tracker_db_url, sender, message_id
         )
     except SQLAlchemyError as exc:  # the answer still goes out, without thumbs
         logger.error("sender=%s tracker store not readable: %s", sender, exc)
-        turn = None
+        stored = conversations.Turn(None, None, SWEDISH)
+    turn = stored.number
     logger.info("sender=%s turn=%s answered with %d messages", sender, turn, len(messages))
-    return json({"token": token, "sender": sender, "turn": turn, "messages": messages})
+    return json(
+        {
+            "token": token,
+            "sender": sender,
+            "turn": turn,
+            # the language of the answer's bubbles and of the citizen's message (lang="…")
+            "lang": stored.answer_language,
+            "message_lang": stored.message_language,
+            "messages": messages,
+        }
+    )
 
 
 def _reader(request: Request) -> str:

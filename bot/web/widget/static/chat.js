@@ -36,7 +36,11 @@
     down: "M7 13V4H4v9h3zm2-9h8.2a2 2 0 0 1 2 1.6l1.3 6.5a2 2 0 0 1-2 2.4H14l.8 4.2a1.6 1.6 0 0 1-2.8 1.2L9 14V4z"
   };
 
-  var T = null;             // UI texts from /api/texts
+  var T = null;             // UI texts from /api/texts, in the conversation's language
+  var TEXTS = {};           // every language's UI texts (texts_by_language)
+  var uiLang = "sv";        // the widget's own language: follows the bot's answers (sv or en)
+  var KEY_LANG = "skelleftea-chat.lang";
+  var bound = [];           // [node, attribute or "text", key of T]: relabelled on a switch
   var R = null;             // the report form's texts (/api/texts "report")
   var maxDescription = 2000;
   var maxChars = 1000;
@@ -69,6 +73,32 @@
     });
     (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
     return node;
+  }
+
+  // A node whose text (or attribute) is T[key]: set now, and again when the language changes.
+  function bind(node, attribute, key) {
+    bound.push([node, attribute, key]);
+    return node;
+  }
+
+  function applyTexts() {
+    bound.forEach(function (item) {
+      var value = T[item[2]];
+      if (typeof value !== "string") { return; }
+      if (item[1] === "text") { item[0].textContent = value; }
+      else { item[0].setAttribute(item[1], value); }
+    });
+  }
+
+  // The widget's own texts follow the language the bot answers in (Swedish or English);
+  // every bubble also carries its own lang, so a screen reader picks the right voice.
+  function setLanguage(lang) {
+    var next = TEXTS[lang] ? lang : "sv";
+    if (next === uiLang && T === TEXTS[next]) { return; }
+    uiLang = next;
+    T = TEXTS[next];
+    store("set", KEY_LANG, next);
+    if (ui.root) { ui.root.setAttribute("lang", next); applyTexts(); }
   }
 
   function icon(name) {
@@ -156,48 +186,52 @@
 
   // ---------------------------------------------------------------- building the UI
 
-  function build(launcherText, title) {
-    ui.root = el("div", { className: "skw-root", lang: "sv" });
+  function build(launcherText, title, fixedTitle) {
+    ui.root = el("div", { className: "skw-root", lang: uiLang });
+    // A title from the page's data-title is in the page's language, whatever the chat's.
+    var titleLang = fixedTitle ? (document.documentElement.lang || "sv") : null;
+    var launcherLabel = el("span", { text: launcherText, lang: titleLang });
+    if (!fixedTitle) { bind(launcherLabel, "text", "launcher"); }
 
     ui.launcher = el("button", {
       type: "button", className: "skw-launcher", "aria-expanded": "false",
       "aria-controls": "skw-panel"
-    }, [icon("chat"), el("span", { text: launcherText })]);
+    }, [icon("chat"), launcherLabel]);
 
-    ui.close = el("button", {
+    ui.close = bind(el("button", {
       type: "button", className: "skw-header-button skw-close", "aria-label": T.close
-    }, [icon("close")]);
-    ui.deleteButton = el("button", {
+    }, [icon("close")]), "aria-label", "close");
+    ui.deleteButton = bind(el("button", {
       type: "button", className: "skw-linkbutton skw-delete", text: T["delete"]
-    });
-    ui.saveButton = el("button", {
+    }), "text", "delete");
+    ui.saveButton = bind(el("button", {
       type: "button", className: "skw-linkbutton skw-save", text: T.save
-    });
+    }), "text", "save");
 
-    ui.confirmYes = el("button", {
+    ui.confirmYes = bind(el("button", {
       type: "button", className: "skw-button skw-button--danger", text: T.delete_yes,
       "aria-describedby": "skw-confirm-text"
-    });
-    ui.confirmNo = el("button", {
+    }), "text", "delete_yes");
+    ui.confirmNo = bind(el("button", {
       type: "button", className: "skw-button", text: T.delete_no,
       "aria-describedby": "skw-confirm-text"
-    });
+    }), "text", "delete_no");
     ui.confirm = el("div", { className: "skw-confirm", hidden: true }, [
-      el("p", { id: "skw-confirm-text", text: T.delete_confirm }),
+      bind(el("p", { id: "skw-confirm-text", text: T.delete_confirm }), "text", "delete_confirm"),
       el("div", { className: "skw-confirm-actions" }, [ui.confirmYes, ui.confirmNo])
     ]);
 
-    ui.log = el("div", {
+    ui.log = bind(el("div", {
       className: "skw-log", role: "log", "aria-live": "polite", "aria-label": T.log_label
-    });
+    }), "aria-label", "log_label");
     addDisclosure();
     ui.scroll = el("div", { className: "skw-scroll" }, [
       el("section", { className: "skw-notice", "aria-labelledby": "skw-notice-heading" }, [
-        el("h3", { id: "skw-notice-heading", text: T.privacy_heading }),
-        el("p", { text: T.privacy_notice })
+        bind(el("h3", { id: "skw-notice-heading", text: T.privacy_heading }), "text", "privacy_heading"),
+        bind(el("p", { text: T.privacy_notice }), "text", "privacy_notice")
       ]),
       el("div", { className: "skw-log-intro" }, [
-        el("p", { className: "skw-msg skw-msg--bot", text: T.welcome })
+        bind(el("p", { className: "skw-msg skw-msg--bot", text: T.welcome }), "text", "welcome")
       ]),
       ui.log
     ]);
@@ -206,15 +240,15 @@
       [el("span"), el("span"), el("span")]);
     ui.status = el("p", { className: "skw-vh", role: "status" });
 
-    ui.input = el("input", {
+    ui.input = bind(el("input", {
       id: "skw-input", className: "skw-input", type: "text", autocomplete: "off",
       placeholder: T.input_placeholder, "aria-describedby": "skw-error skw-count"
-    });
-    ui.send = el("button", { type: "submit", className: "skw-send", text: T.send });
+    }), "placeholder", "input_placeholder");
+    ui.send = bind(el("button", { type: "submit", className: "skw-send", text: T.send }), "text", "send");
     ui.error = el("p", { id: "skw-error", className: "skw-error", role: "alert", hidden: true });
     ui.count = el("p", { id: "skw-count", className: "skw-count", hidden: true });
     ui.form = el("form", { className: "skw-form", novalidate: true }, [
-      el("label", { "for": "skw-input", text: T.input_label }),
+      bind(el("label", { "for": "skw-input", text: T.input_label }), "text", "input_label"),
       el("div", { className: "skw-row" }, [ui.input, ui.send]),
       ui.error,
       ui.count
@@ -226,8 +260,9 @@
     }, [
       el("div", { className: "skw-header" }, [
         el("div", { className: "skw-heading" }, [
-          el("h2", { id: "skw-title", className: "skw-title", text: title }),
-          el("p", { className: "skw-subtitle", text: T.subtitle })
+          fixedTitle ? el("h2", { id: "skw-title", className: "skw-title", text: title, lang: titleLang })
+            : bind(el("h2", { id: "skw-title", className: "skw-title", text: title }), "text", "title"),
+          bind(el("p", { className: "skw-subtitle", text: T.subtitle }), "text", "subtitle")
         ]),
         ui.close
       ]),
@@ -304,18 +339,23 @@
 
   // ---------------------------------------------------------------- rendering messages
 
-  function addUserMessage(text) {
-    var node = el("p", { className: "skw-msg skw-msg--user" }, [
-      el("span", { className: "skw-vh", text: T.you + " " }),
+  // The hidden "You:" / "Chatbot:" prefix is in the widget's language, whatever the bubble's.
+  function prefix(text) {
+    return el("span", { className: "skw-vh", lang: uiLang, text: text + " " });
+  }
+
+  function addUserMessage(text, lang) {
+    var node = el("p", { className: "skw-msg skw-msg--user", lang: lang || null }, [
+      prefix(T.you),
       document.createTextNode(text)
     ]);
     ui.log.appendChild(node);
     return node;
   }
 
-  function addBotText(text) {
-    var node = el("p", { className: "skw-msg skw-msg--bot" }, [
-      el("span", { className: "skw-vh", text: T.bot + " " })
+  function addBotText(text, lang) {
+    var node = el("p", { className: "skw-msg skw-msg--bot", lang: lang || null }, [
+      prefix(T.bot)
     ]);
     appendLinkified(node, text);
     ui.log.appendChild(node);
@@ -369,7 +409,7 @@
     return item;
   }
 
-  function addCard(card) {
+  function addCard(card, lang) {
     var promises = Array.isArray(card.promises) ? card.promises.filter(function (p) {
       return p && typeof p.text === "string";
     }) : [];
@@ -377,7 +417,9 @@
     var others = promises.filter(function (p) { return !p.commitment; });
     var name = String(card.name || "");
     var headingId = "skw-card-" + Math.random().toString(36).slice(2, 10);
-    var section = el("section", { className: "skw-card", "aria-labelledby": headingId }, [
+    var section = el("section", {
+      className: "skw-card", "aria-labelledby": headingId, lang: card.language || lang || null
+    }, [
       el("h3", { id: headingId, text: name }),
       el("p", { className: "skw-card-kind", text: (T.kinds && T.kinds[card.kind]) || String(card.kind || "") })
     ]);
@@ -583,15 +625,15 @@
 
   // One answer of the bot: its messages, the latest quick replies, then thumbs.
   // Returns how many messages it could show.
-  function addAnswer(messages, turn, rating, showReplies) {
+  function addAnswer(messages, turn, rating, showReplies, lang) {
     var replies = null;
     var shown = 0;
     messages.forEach(function (message) {
       if (!message) { return; }
       if (typeof message.text === "string" && message.text && !isDisclosure(message.text)) {
-        addBotText(message.text); shown++;
+        addBotText(message.text, lang); shown++;
       }
-      if (message.custom && message.custom.type === "promise_card") { addCard(message.custom); shown++; }
+      if (message.custom && message.custom.type === "promise_card") { addCard(message.custom, lang); shown++; }
       if (message.custom && message.custom.type === "report_offer") { addReportOffer(message.custom); shown++; }
       if (Array.isArray(message.buttons) && message.buttons.length) { replies = message.buttons; }
     });
@@ -620,7 +662,15 @@
           store("set", KEY_TOKEN, token);
         }
         var messages = Array.isArray(result.data.messages) ? result.data.messages : [];
-        if (!addAnswer(messages, result.data.turn, null, true)) { addNote(T.unavailable, true); }
+        var lang = typeof result.data.lang === "string" ? result.data.lang : null;
+        // the citizen's own words: their language where the bot could tell (not "other")
+        if (["sv", "en", "fi", "se"].indexOf(result.data.message_lang) >= 0) {
+          bubble.setAttribute("lang", result.data.message_lang);
+        }
+        // Swedish or English answers set the widget's own language; a fixed Finnish or
+        // Sami text does not (the widget has no texts in those languages).
+        if (lang === "sv" || lang === "en") { setLanguage(lang); }
+        if (!addAnswer(messages, result.data.turn, null, true, lang)) { addNote(T.unavailable, true); }
       } else if (result.status >= 400 && result.status < 500 && result.status !== 429) {
         // Not sent: take the bubble back and let the citizen correct the text.
         bubble.parentNode.removeChild(bubble);
@@ -697,6 +747,7 @@
   function forgetConversation() {
     token = null;
     store("remove", KEY_TOKEN);
+    setLanguage("sv");  // a new conversation starts in Swedish
   }
 
   function askDelete() {
@@ -801,14 +852,18 @@
     Promise.all([api("GET", "/texts"), loadStyle()]).then(function (results) {
       var result = results[0];
       if (!result.ok || !result.data.texts) { throw new Error("texts " + result.status); }
+      TEXTS = result.data.texts_by_language || { sv: result.data.texts };
       T = result.data.texts;
       R = result.data.report || null;
+      if (!TEXTS.sv) { TEXTS.sv = T; }
+      var saved = store("get", KEY_LANG);
+      if (saved && TEXTS[saved]) { uiLang = saved; T = TEXTS[saved]; }
       var limits = result.data.limits || {};
       maxDescription = limits.max_description_chars || maxDescription;
       maxChars = limits.max_message_chars || maxChars;
       if (limits.timeout_seconds > 0) { timeoutMs = limits.timeout_seconds * 1000; }
       var title = script.getAttribute("data-title");
-      build(title || T.launcher, title || T.title);
+      build(title || T.launcher, title || T.title, !!title);
       return restore().then(function () {
         if (store("get", KEY_OPEN) === "1") { open(); }
         ui.root.setAttribute("data-ready", "true");
