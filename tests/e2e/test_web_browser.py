@@ -544,8 +544,10 @@ def test_an_english_conversation_and_a_finnish_message_carry_their_language(web_
     assert page.get_by_role("button", name="Delete my chat").is_visible()
     assert page.locator("#skw-input").get_attribute("placeholder").startswith("E.g.")
     assert page.locator(".skw-msg--user").last.get_attribute("lang") == "en"
-    answer = page.locator(".skw-log .skw-msg--bot")
+    answer = page.locator(".skw-log .skw-msg--bot:not(.skw-disclosure)")
     assert {answer.nth(i).get_attribute("lang") for i in range(answer.count())} == {"en"}
+    # The disclosure before the first question is Swedish, and says so inside English.
+    assert page.locator(".skw-disclosure").get_attribute("lang") == "sv"
     assert "Source:" in page.locator(".skw-log").inner_text()
     assert axe_violations(page) == []
 

@@ -366,7 +366,9 @@
   // (the first reply of a session) is not shown twice.
   function addDisclosure() {
     if (!T.ai_disclosure) { return; }
-    var node = el("p", { className: "skw-msg skw-msg--bot skw-disclosure" }, [
+    // The session's disclosure is said before the language is known: always the Swedish
+    // text, so it says so when the widget around it turns English (WCAG 3.1.2).
+    var node = el("p", { className: "skw-msg skw-msg--bot skw-disclosure", lang: "sv" }, [
       el("span", { className: "skw-vh", text: T.bot + " " })
     ]);
     appendLinkified(node, T.ai_disclosure);
