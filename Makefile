@@ -21,7 +21,7 @@ help:
 	@echo "make test      set up everything and run lint, data validation and all tests"
 	@echo "make test-unit the unit tests only: seconds, no servers"
 	@echo "make types     the type check (mypy over bot and actions; also part of lint)"
-	@echo "make eval      answer-level evaluation (dev, dev2, blind, out-of-scope, reviewed splits)"
+	@echo "make eval      answer-level evaluation (dev, dev2, oos_dev, dev_en, blind, out-of-scope, reviewed, english)"
 	@echo "make train     train the full-quality model into $(MODEL)"
 	@echo "make shell     chat with the bot in the terminal"
 	@echo "make bench     NLU accuracy and server speed, ours vs stock Rasa"
@@ -115,7 +115,7 @@ test-unit: $(VENV)/.installed
 
 # Answer-level evaluation through the REST webhook of the real stack with the full model:
 # accuracy per kind and difficulty, invented promises, out-of-scope answered with a
-# declaration; failures printed for the dev, dev2 and reviewed splits only (bench/answer_eval.py).
+# declaration; failures printed for the open splits only (dev, dev2, oos_dev, dev_en, reviewed) (bench/answer_eval.py).
 eval: setup $(MODEL)
 	$(PY) -m bench.answer_eval
 

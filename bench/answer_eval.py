@@ -47,13 +47,22 @@ from bot.names import UTTER_AI_DISCLOSURE
 from bot.paths import PROJECT_ROOT
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "data" / "eval"
-SPLITS = ("dev", "dev2", "blind", "out_of_scope", "reviewed", "english")
+SPLITS = (
+    "dev",
+    "dev2",
+    "oos_dev",
+    "dev_en",
+    "blind",
+    "out_of_scope",
+    "reviewed",
+    "english",
+)
 # Where each split's cases are (the default: tests/data/eval/<split>.yml).
 SPLIT_FILES = {"english": "blind_en.yml"}
 # Splits in English: their replies must be in English too (measured, printed as a share).
-ENGLISH_SPLITS = {"english"}
+ENGLISH_SPLITS = {"english", "dev_en"}
 # Splits whose failures may be read (and learned from); the others print only figures.
-OPEN_SPLITS = {"dev", "dev2", "reviewed"}
+OPEN_SPLITS = {"dev", "dev2", "oos_dev", "dev_en", "reviewed"}
 NO_DECLARATION_KINDS = {"out_of_scope", "unrelated"}
 _FLAGS = re.IGNORECASE | re.DOTALL
 _TIME = re.compile(
