@@ -101,6 +101,12 @@ def _token_score(word: str, marked: bool, phrase_word: str) -> int:
     return 0
 
 
+def _short_in_phrase(word: str, phrase_word: str) -> int:
+    """A one- or two-letter word ("i", "på") matches only itself, and only as part of a
+    longer phrase ("i Luleå"): alone it would be anywhere."""
+    return _EXACT if len(phrase_word) <= 2 and word == phrase_word else 0
+
+
 class ServiceMatcher:
     def __init__(self, catalog: Catalog) -> None:
         phrases: list[tuple[list[str], str, str]] = []
@@ -149,6 +155,15 @@ class ServiceMatcher:
                 scores[catalog_word] = score
         return scores
 
+    def _first_words(self, word: str, scores: dict[str, int]) -> list[tuple[str, int, bool]]:
+        """The catalog words a phrase may start with at this message word: those it
+        matches, and the word itself when it is short ("i" of "i Luleå"), which only
+        counts inside a longer phrase (`True`)."""
+        first = [(catalog_word, score, False) for catalog_word, score in scores.items()]
+        if word not in scores and _short_in_phrase(word, word):
+            first.append((word, _EXACT, True))
+        return first
+
     def _find(self, text: str) -> tuple[ServiceMatch, ...]:
         words = tokens(text)
         marked = [text[s:e].isupper() or text[e : e + 1] == "-" for _, s, e in words]
@@ -156,14 +171,16 @@ class ServiceMatcher:
         # (score, phrase length, phrase rank, 0 = words / 1 = joined, position, match)
         candidates: list[tuple[int, int, int, int, int, ServiceMatch]] = []
         for i, first_scores in enumerate(scores):
-            for first_word, first_score in first_scores.items():
+            for first_word, first_score, short in self._first_words(words[i][0], first_scores):
                 for rank, phrase, entity, value in self._by_first_word.get(first_word, ()):
                     n = len(phrase)
-                    if i + n > len(words):
+                    if i + n > len(words) or (short and n == 1):
                         continue
                     total = first_score
                     for k in range(1, n):
-                        score = scores[i + k].get(phrase[k], 0)
+                        score = scores[i + k].get(phrase[k], 0) or _short_in_phrase(
+                            words[i + k][0], phrase[k]
+                        )
                         if not score:
                             break
                         total += score

@@ -9,7 +9,14 @@ import pytest
 import yaml
 
 from bot.core.language import edit_distance, tokens
-from bot.core.matcher import KNOWN, UNKNOWN, ServiceMatch, ServiceMatcher, _token_score
+from bot.core.matcher import (
+    KNOWN,
+    UNKNOWN,
+    ServiceMatch,
+    ServiceMatcher,
+    _short_in_phrase,
+    _token_score,
+)
 from bot.paths import PROJECT_ROOT
 
 
@@ -104,8 +111,9 @@ def every_phrase_everywhere(matcher: ServiceMatcher, text: str) -> list[ServiceM
         n = len(phrase)
         for i in range(len(words) - n + 1):
             window = words[i : i + n]
+            # A one- or two-letter word counts only inside a longer phrase ("i Luleå").
             scores = [
-                score_of(w, m, p)
+                score_of(w, m, p) or (n > 1 and _short_in_phrase(w, p))
                 for (w, _, _), m, p in zip(window, marked[i : i + n], phrase, strict=True)
             ]
             if all(scores):
@@ -177,3 +185,21 @@ def test_the_indexed_search_finds_what_trying_every_phrase_finds(matcher):
 )
 def test_edit_distance_counts_a_swap_as_one_and_stops_above_the_limit(a, b, limit, expected):
     assert edit_distance(a, b, limit) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("vad kostar serveringstillstånd i Luleå?", "i Luleå"),
+        ("skolskjuts i umea?", "i umea"),
+        ("hur lång tid tar bygglov hos Piteå", "hos Piteå"),
+    ],
+)
+def test_a_short_word_counts_inside_a_longer_phrase(matcher, text, expected):
+    found = [m for m in matcher.find(text) if m.value == "annan_kommun"]
+    assert [m.text for m in found] == [expected]
+
+
+@pytest.mark.parametrize("text", ["i", "bo i stan", "hur gör jag i bygglov", "på"])
+def test_a_short_word_alone_matches_nothing_by_itself(matcher, text):
+    assert all(len(m.text) > 2 for m in matcher.find(text))
