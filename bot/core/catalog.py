@@ -244,7 +244,14 @@ class Authority(_Strict):
     # Named, it answers the question even where a service of ours is named too (another
     # municipality: "vad lovar Umeå kommun om bygglov?").
     wins_over_services: bool = False
+    # ...but not over these services, which involve it ("hyresvärden ska godkänna
+    # bostadsanpassningen" is a question about bostadsanpassning).
+    yields_to: list[str] = Field(default_factory=list)
     words: list[str] = Field(..., min_items=1)
+
+    def wins_over(self, services: list[str]) -> bool:
+        """Whether it answers a question that names these services of ours too."""
+        return self.wins_over_services and not set(services) & set(self.yields_to)
 
 
 class _AuthoritiesFile(_Strict):

@@ -108,9 +108,35 @@ def test_a_follow_up_in_the_services_own_words_stays_however_sure_the_model(cata
 
 def test_a_sure_out_of_scope_follow_up_is_still_out_of_scope(catalog, index):
     plan = ask(
-        catalog, index, "och hur gör jag med skatten?", "out_of_scope", 0.95, service="bibliotek"
+        catalog, index, "och hur gör jag med gräsmattan?", "out_of_scope", 0.95, service="bibliotek"
     )
     assert plan.kind == "out_of_scope" and plan.service is None
+
+
+def test_a_follow_up_about_tax_goes_to_skatteverket_not_the_remembered_service(catalog, index):
+    plan = ask(
+        catalog, index, "och hur gör jag med skatten?", "out_of_scope", 0.95, service="bibliotek"
+    )
+    assert plan.kind == "authority" and plan.service is None
+
+
+def test_another_municipality_after_i_wins_over_the_service_word(catalog, index):
+    plan = ask(catalog, index, "Vad kostar serveringstillstånd i Luleå?", "ask_overview", 1.0)
+    assert plan.kind == "authority" and plan.service is None
+
+
+def test_a_state_road_wins_over_snow_clearing(catalog, index):
+    plan = ask(catalog, index, "Vem snöröjer E4:an genom stan?", "ask_contact", 1.0)
+    assert plan.kind == "authority" and plan.service is None
+
+
+def test_the_landlord_wins_over_a_service_word_but_not_over_bostadsanpassning(catalog, index):
+    plan = ask(catalog, index, "Varför har Skebo inte skottat trappan?", "ask_not_kept", 1.0)
+    assert plan.kind == "authority"
+    plan = ask(
+        catalog, index, "måste hyresvärden godkänna bostadsanpassningen?", "ask_expectations", 1.0
+    )
+    assert plan.kind == "service" and plan.service == "bostadsanpassning"
 
 
 def test_an_unrelated_long_message_after_a_service_question_stays_out_of_scope(catalog, index):
