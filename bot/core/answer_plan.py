@@ -119,7 +119,9 @@ def plan_answer(catalog: Catalog, index: QuestionIndex, question: Question, now:
         question = replace(question, authorities=[])
         out_of_scope = False
     winning = [
-        a for a in map(catalog.authority, question.authorities) if a and a.wins_over_services
+        a
+        for a in map(catalog.authority, question.authorities)
+        if a and a.wins_over(question.services)
     ]
     if winning:
         return Plan(answers.authority_answer(catalog, winning[0]), None, topic, "authority")
@@ -206,8 +208,8 @@ def _general_by_rare_word(
     # The best text leads, or those close behind it are about the same (three appeal facts).
     rivals = [s for s in ranked[1:] if s.item.topic != best.item.topic]
     runner_up = rivals[0].score if rivals else 0.0
-    if by_words < STRONG_MATCH or best.score < CLEAR_LEAD * runner_up:
-        return None
+    if not best.specific or by_words < STRONG_MATCH or best.score < CLEAR_LEAD * runner_up:
+        return None  # one rare word by chance ("partier styr" ~ balanserad styrning) is not enough
     texts = _best_texts(ranked)
     replies = answers.general_fact_replies(catalog, texts, ranked[0].item.topic, now.date())
     return Plan(replies, None, topic, "general_fact")
