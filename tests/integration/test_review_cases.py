@@ -1,7 +1,8 @@
 """Ärenden in /granska through `app.test_client`: the list and its filters, one case with
-notes and state changes, holds (bevaras) that the case purge keeps, contact details only for roles with case access, every change
-audited, the registrator's export (CSV formula-safe, JSON), and forwarding by e-mail to
-a local SMTP server (aiosmtpd): sent, or the server down (kept, marked, retried)."""
+notes and state changes, holds (bevaras) that the case purge keeps, contact details only
+for roles with case access, every change audited, the registrator's export (CSV
+formula-safe, JSON), and forwarding by e-mail to a local SMTP server (aiosmtpd): sent,
+or the server down (kept, marked, retried)."""
 
 from __future__ import annotations
 
