@@ -155,6 +155,22 @@ def create_case_tables(db_url: str) -> None:
     metadata.create_all(engine_for(db_url), checkfirst=True)
 
 
+_tables_made: set[str] = set()
+
+
+def ensure_case_tables(db_url: str) -> None:
+    """The case tables exist (made once per process and database; the action server
+    registers cases from the chat even where no web app made them at start).
+    CaseStoreUnavailable when the database does not answer."""
+    if db_url in _tables_made:
+        return
+    try:
+        create_case_tables(db_url)
+    except (OperationalError, DBAPIError) as exc:
+        raise CaseStoreUnavailable("the case database did not answer") from exc
+    _tables_made.add(db_url)
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes (stored as UTC); PostgreSQL aware ones."""
     if moment is None or moment.tzinfo is not None:
