@@ -24,7 +24,6 @@ ACTION_ASK_REPORT_PROMISE = "action_ask_report_promise"
 ACTION_ASK_REPORT_DESCRIPTION = "action_ask_report_description"
 ACTION_VALIDATE_REPORT_FORM = "validate_report_form"
 ACTION_SUBMIT_REPORT = "action_submit_report"
-FORM_REPORT = "report_form"
 
 # Rasa's own actions.
 ACTION_LISTEN = "action_listen"
