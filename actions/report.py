@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -25,6 +25,7 @@ from bot.core.answers import in_sentence
 from bot.core.cases import (
     MAX_DESCRIPTION_CHARS,
     CaseError,
+    accepts_offer,
     check_report,
     chosen_promise,
     is_cancel,
@@ -38,10 +39,12 @@ from bot.names import (
     ACTION_ASK_REPORT_DESCRIPTION,
     ACTION_ASK_REPORT_PROMISE,
     ACTION_ASK_REPORT_SERVICE,
+    ACTION_LISTEN,
     ACTION_START_REPORT,
     ACTION_SUBMIT_REPORT,
     ACTION_VALIDATE_REPORT_FORM,
     ENTITY_SERVICE,
+    INTENT_AFFIRM,
     INTENT_INFORM_SERVICE,
     SLOT_REPORT_DESCRIPTION,
     SLOT_REPORT_OFFERED,
@@ -49,6 +52,7 @@ from bot.names import (
     SLOT_REPORT_SERVICE,
     SLOT_REQUESTED,
     SLOT_SERVICE,
+    UTTER_ANYTHING_ELSE,
     UTTER_ASK_REPORT_DESCRIPTION,
     UTTER_ASK_REPORT_PROMISE,
     UTTER_ASK_REPORT_SERVICE,
@@ -95,7 +99,8 @@ def _cleared() -> list[EventType]:
 
 class ActionStartReport(Action):
     """Starts a report: the service the message names, else the conversation's own, is
-    taken as the report's when it has promises; otherwise the form asks which."""
+    taken as the report's when it has promises; otherwise the form asks which. After the
+    offer, only a yes (data/texts.yml `report_yes_words`) starts it, not "ok"."""
 
     def name(self) -> str:
         return ACTION_START_REPORT
@@ -103,6 +108,13 @@ class ActionStartReport(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        said = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == INTENT_AFFIRM and not accepts_offer(said, load_texts().report_yes_words):
+            # "ok" after the offer acknowledges the answer: no report, and the form the
+            # rule would start next is not run.
+            dispatcher.utter_message(response=UTTER_ANYTHING_ELSE)
+            return [SlotSet(SLOT_REPORT_OFFERED, None), FollowupAction(ACTION_LISTEN)]
         catalog = default_store().get()
         service = _service_named(catalog, tracker)
         if service is None:

@@ -100,6 +100,7 @@ UTTER_ASK_AFFIRMATION = "utter_ask_affirmation"
 # reach one (EU AI Act art. 50). Its `utter_action` in the stored event is the record.
 UTTER_AI_DISCLOSURE = "utter_ai_disclosure"
 UTTER_OTHER_LANGUAGE = "utter_other_language"
+UTTER_ANYTHING_ELSE = "utter_anything_else"
 UTTER_ASK_REPORT_SERVICE = "utter_ask_report_service"
 UTTER_ASK_REPORT_PROMISE = "utter_ask_report_promise"
 UTTER_ASK_REPORT_DESCRIPTION = "utter_ask_report_description"

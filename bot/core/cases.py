@@ -217,8 +217,21 @@ def chosen_promise(declaration: Declaration, answer: object) -> Promise | None:
     )
 
 
+_PUNCTUATION = re.compile(r"[.,!?;:]+")
+
+
+def _one_of(answer: object, words: list[str]) -> bool:
+    """The whole message is one of `words` (folded; punctuation ignored)."""
+    folded = fold(_PUNCTUATION.sub(" ", _clean(answer)))
+    return bool(folded) and folded in {fold(_PUNCTUATION.sub(" ", word)) for word in words}
+
+
 def is_cancel(answer: object, cancel_words: list[str]) -> bool:
-    """The whole message is one of the cancel words (folded; a final full stop or
-    exclamation mark allowed)."""
-    folded = fold(_clean(answer).rstrip(".!"))
-    return bool(folded) and folded in {fold(word) for word in cancel_words}
+    """The whole message is one of the cancel words ("avbryt", "Avbryt!")."""
+    return _one_of(answer, cancel_words)
+
+
+def accepts_offer(answer: object, yes_words: list[str]) -> bool:
+    """The whole message says yes to the offer to report ("ja", "ja, tack!"); an
+    acknowledgment ("ok", "okej") does not."""
+    return _one_of(answer, yes_words)

@@ -17,7 +17,7 @@ from actions.report import (
     ActionSubmitReport,
     ValidateReportForm,
 )
-from bot.core.cases import chosen_promise, is_cancel
+from bot.core.cases import accepts_offer, chosen_promise, is_cancel
 from bot.core.texts import load_texts
 from tests.helpers.trackers import make_tracker, render, run_action, service_entity, user_message
 
@@ -52,6 +52,17 @@ def test_the_report_starts_with_the_conversations_service_or_none(domain):
     )
     nothing = make_tracker(user_message("anmäl", "start_report"))
     assert slots(run_action(ActionStartReport(), nothing, domain)[0])["report_service"] is None
+
+
+@pytest.mark.parametrize("text", ["ok", "okej", "OK!"])
+def test_ok_after_the_offer_is_an_acknowledgment_not_a_report(domain, text):
+    tracker = make_tracker(user_message(text, "affirm"), slots={"service": "bygglov"})
+    events, [said] = run_action(ActionStartReport(), tracker, domain)
+    assert said["response"] == "utter_anything_else"
+    assert {"event": "followup", "name": "action_listen"} in [
+        {"event": e["event"], "name": e.get("name")} for e in events
+    ]
+    assert "report_service" not in slots(events)
 
 
 def test_the_service_and_promise_questions_carry_catalog_buttons(domain, catalog):
@@ -103,6 +114,9 @@ def test_avbryt_at_any_step_ends_the_form_with_nothing_kept(domain, text):
 def test_cancel_words_and_promise_choices_in_the_core(catalog):
     words = load_texts().cancel_words
     assert is_cancel(" avbryt! ", words) and not is_cancel("avbryt inte plogningen", words)
+    yes = load_texts().report_yes_words
+    assert accepts_offer("Ja, tack!", yes) and accepts_offer("yes please", yes)
+    assert not accepts_offer("ok", yes) and not accepts_offer("ja men hur lång tid tar det", yes)
     bygglov = catalog.declarations["bygglov"]
     first = bygglov.promises[0]
     assert chosen_promise(bygglov, "1") == first
