@@ -154,6 +154,11 @@ def test_a_case_handler_holds_a_case_for_the_purge_and_releases_it(app, db_url):
     assert "Bevara ärendet" in hanna.get(f"/granska/arenden/{number}").text
     assert purge_cases(db_url, 30, "test", now=NOW + timedelta(days=400)).cases == 1
     assert hanna.get(f"/granska/arenden/{number}").status == 404
+    add_staff(db_url, "adam", accounts.ADMIN)
+    settings = client(app, "adam").get("/granska/admin/installningar").text
+    log = settings.split("Senaste gallringar av ärenden", 1)[1]
+    counts = re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', log)
+    assert counts == [("1", "0"), ("0", "1")]  # (cases, kept on hold), newest first
     audited = [
         (e.action, e.target, e.detail)
         for e in audit.entries(engine_for(db_url), 1, "hanna")[0]
