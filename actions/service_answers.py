@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dispatch import answer_language, send, service_buttons
 from bot.core.answer_plan import Question, plan_answer
+from bot.core.answers import UTTER_OFFER_REPORT
 from bot.core.catalog import Catalog, default_store
 from bot.core.clock import now_in_sweden
 from bot.core.questions import QuestionIndex, load_vocabulary
@@ -22,6 +23,7 @@ from bot.names import (
     ENTITY_SERVICE,
     ENTITY_UNKNOWN_SERVICE,
     INTENT_INFORM_SERVICE,
+    SLOT_REPORT_OFFERED,
     SLOT_SERVICE,
     SLOT_TOPIC,
     UTTER_ASK_WHICH_SERVICE,
@@ -91,4 +93,10 @@ class ActionAnswerService(Action):
                 buttons=service_buttons(catalog, INTENT_INFORM_SERVICE, language),
             )
         send(dispatcher, plan.replies, catalog, language)
-        return [SlotSet(SLOT_SERVICE, plan.service), SlotSet(SLOT_TOPIC, plan.topic)]
+        # "ja" right after the offer to report starts the report (data/rules/report.yml).
+        offered = any(reply.response == UTTER_OFFER_REPORT for reply in plan.replies)
+        return [
+            SlotSet(SLOT_SERVICE, plan.service),
+            SlotSet(SLOT_TOPIC, plan.topic),
+            SlotSet(SLOT_REPORT_OFFERED, True if offered else None),
+        ]

@@ -17,6 +17,13 @@ ACTION_LIST_SERVICES = "action_list_services"
 ACTION_EXPLAIN_SERVICEFORKLARING = "action_explain_serviceforklaring"
 ACTION_HUMAN_HANDOFF = "action_human_handoff"
 ACTION_ASK_AFFIRMATION = "action_default_ask_affirmation"
+# A broken promise reported as chat turns (actions/report.py, data/rules/report.yml).
+ACTION_START_REPORT = "action_start_report"
+ACTION_ASK_REPORT_SERVICE = "action_ask_report_service"
+ACTION_ASK_REPORT_PROMISE = "action_ask_report_promise"
+ACTION_ASK_REPORT_DESCRIPTION = "action_ask_report_description"
+ACTION_VALIDATE_REPORT_FORM = "validate_report_form"
+ACTION_SUBMIT_REPORT = "action_submit_report"
 
 # Rasa's own actions.
 ACTION_LISTEN = "action_listen"
@@ -43,6 +50,8 @@ INTENT_OUT_OF_SCOPE = "out_of_scope"
 # A message in Finnish, Northern Sami or another language the bot does not answer in
 # (set by the language component, bot/adapters/nlu.py, whatever DIET said).
 INTENT_OTHER_LANGUAGE = "other_language"
+# "Anmäl": start reporting a broken promise in the chat (also the offer's button).
+INTENT_START_REPORT = "start_report"
 
 # Rasa's own intent: the FallbackClassifier's verdict.
 INTENT_NLU_FALLBACK = "nlu_fallback"
@@ -67,6 +76,13 @@ SLOT_SERVICE = "service"
 SLOT_TOPIC = "topic"
 # The conversation's language (bot/core/message_language.py): sv, en, fi, se or other.
 SLOT_LANGUAGE = "language"
+# The offer to report was the last answer's end ("ja" then starts the report).
+SLOT_REPORT_OFFERED = "report_offered"
+# The report as chat turns (report_form): never contact details.
+SLOT_REPORT_SERVICE = "report_service"
+SLOT_REPORT_PROMISE = "report_promise"
+SLOT_REPORT_DESCRIPTION = "report_description"
+SLOT_REQUESTED = "requested_slot"  # Rasa's own: the form's slot being asked for
 
 # Entities (domain.yml `entities`).
 ENTITY_SERVICE = "service"
@@ -84,10 +100,26 @@ UTTER_ASK_AFFIRMATION = "utter_ask_affirmation"
 # reach one (EU AI Act art. 50). Its `utter_action` in the stored event is the record.
 UTTER_AI_DISCLOSURE = "utter_ai_disclosure"
 UTTER_OTHER_LANGUAGE = "utter_other_language"
+UTTER_ANYTHING_ELSE = "utter_anything_else"
+UTTER_ASK_REPORT_SERVICE = "utter_ask_report_service"
+UTTER_ASK_REPORT_PROMISE = "utter_ask_report_promise"
+UTTER_ASK_REPORT_DESCRIPTION = "utter_ask_report_description"
+UTTER_REPORT_SERVICE_UNKNOWN = "utter_report_service_unknown"
+UTTER_REPORT_PROMISE_UNKNOWN = "utter_report_promise_unknown"
+UTTER_REPORT_DESCRIPTION_INVALID = "utter_report_description_invalid"
+UTTER_REPORT_REGISTERED = "utter_report_registered"
+UTTER_REPORT_CANCELLED = "utter_report_cancelled"
+UTTER_REPORT_FAILED = "utter_report_failed"
 
 # Names Rasa defines itself; they are not declared in domain.yml.
 RASA_BUILTINS = frozenset(
-    {ACTION_LISTEN, ACTION_TWO_STAGE_FALLBACK, ACTION_DEFAULT_FALLBACK, INTENT_NLU_FALLBACK}
+    {
+        ACTION_LISTEN,
+        ACTION_TWO_STAGE_FALLBACK,
+        ACTION_DEFAULT_FALLBACK,
+        INTENT_NLU_FALLBACK,
+        SLOT_REQUESTED,
+    }
 )
 
 # Event types (`type_name` in Rasa's `events` table, `event` in its JSON).

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.catalog import Catalog
+from bot.core.catalog import Catalog, Declaration, Promise
 from bot.core.clock import STOCKHOLM
+from bot.core.language import fold
 from bot.core.redaction import redact
 
 CASE_PREFIX = "SF"  # "serviceförklaring": what the number is about
@@ -183,3 +184,54 @@ def check_state_change(current: str, new: str) -> None:
         raise CaseError(BAD_STATE, f"unknown state {new[:40]!r}; one of {', '.join(STATES)}")
     if new not in _NEXT_STATES.get(current, ()):
         raise CaseError(BAD_STATE, f"a case in state {current!r} cannot become {new!r}")
+
+
+# The report as chat turns (actions/report.py, for channels without the widget's form):
+# the service, one of its promises by number or id, and the cancel words.
+
+
+def reportable(catalog: Catalog, service_id: object) -> Declaration | None:
+    """The declaration a report may name: one with its text and promises published."""
+    declaration = catalog.get(catalog.service_id(service_id))
+    if declaration is None or not (declaration.text_available and declaration.promises):
+        return None
+    return declaration
+
+
+def reportable_services(catalog: Catalog) -> list[Declaration]:
+    """Every declaration a report may name, by name."""
+    return [d for d in catalog.sorted_by_name() if reportable(catalog, d.id) is not None]
+
+
+def chosen_promise(declaration: Declaration, answer: object) -> Promise | None:
+    """The promise a chat answer picks: its number in the list the bot showed (1, 2, …),
+    its id, or its whole text (case and å/ä/ö folded); None for anything else."""
+    text = _clean(answer)
+    if text.isdigit():
+        index = int(text) - 1
+        return declaration.promises[index] if 0 <= index < len(declaration.promises) else None
+    folded = fold(text)
+    return next(
+        (p for p in declaration.promises if text == p.id or folded == fold(p.text)),
+        None,
+    )
+
+
+_PUNCTUATION = re.compile(r"[.,!?;:]+")
+
+
+def _one_of(answer: object, words: list[str]) -> bool:
+    """The whole message is one of `words` (folded; punctuation ignored)."""
+    folded = fold(_PUNCTUATION.sub(" ", _clean(answer)))
+    return bool(folded) and folded in {fold(_PUNCTUATION.sub(" ", word)) for word in words}
+
+
+def is_cancel(answer: object, cancel_words: list[str]) -> bool:
+    """The whole message is one of the cancel words ("avbryt", "Avbryt!")."""
+    return _one_of(answer, cancel_words)
+
+
+def accepts_offer(answer: object, yes_words: list[str]) -> bool:
+    """The whole message says yes to the offer to report ("ja", "ja, tack!"); an
+    acknowledgment ("ok", "okej") does not."""
+    return _one_of(answer, yes_words)

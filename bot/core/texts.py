@@ -18,6 +18,10 @@ from bot.paths import DOMAIN_FILE, TEXTS_FILE
 class Texts(BaseModel):
     intent_labels: dict[str, str]
     something_else: str
+    # Messages that cancel a report made as chat turns (folded, whole message).
+    cancel_words: list[str] = Field(..., min_items=1)
+    # Messages that, right after the offer to report, accept it ("ok" does not).
+    report_yes_words: list[str] = Field(..., min_items=1)
     weekdays: list[str] = Field(..., min_items=7, max_items=7)
     today: str
     tomorrow: str

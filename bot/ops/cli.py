@@ -30,6 +30,7 @@ from bot.paths import PROJECT_ROOT
 from bot.review.cli import add_review_commands
 from bot.review.content_commands import add_content_commands
 from bot.settings import SettingsError, port, text
+from bot.store.cases import case_retention_days
 from bot.store.database import (
     TrackerDBUnreachable,
     check_tracker_db,
@@ -38,6 +39,7 @@ from bot.store.database import (
 )
 from bot.store.retention import (
     DailyPurge,
+    purge_cases,
     purge_older_than,
     retention_days,
     retention_decision,
@@ -82,6 +84,7 @@ def _tracker_db_and_retention(
     try:
         days = retention_days()
         retention_decision()  # checked at start: a bad one stops here, not at the first purge
+        case_retention_days()
         if create_database and create_database_if_missing(url):
             print(f"Created the tracker store database {url.rsplit('/', 1)[-1]}.")
         check_tracker_db(url)
@@ -104,9 +107,11 @@ def _purge(_: argparse.Namespace) -> int:
     if isinstance(checked, int):
         return checked
     url, days = checked
+    ran_by = runner_name("bot purge")
+    print(purge_older_than(url, days, ran_by).summary(), "Logged in the purge_log table.")
     print(
-        purge_older_than(url, days, runner_name("bot purge")).summary(),
-        "Logged in the purge_log table.",
+        purge_cases(url, case_retention_days(), ran_by).summary(),
+        "Logged in the case_purge_log table.",
     )
     return 0
 
@@ -273,8 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     shell.set_defaults(func=_shell)
     purge = commands.add_parser(
         "purge",
-        help="delete conversations older than RETENTION_DAYS (default 90) from the "
-        "tracker store and log it in purge_log",
+        help="delete conversations older than RETENTION_DAYS (default 90) and cases "
+        "closed more than CASE_RETENTION_DAYS ago (default 365), except those on hold, "
+        "and log it in purge_log and case_purge_log",
     )
     purge.set_defaults(func=_purge)
     add_review_commands(commands)  # users, export-nlu, export-tests: bot/review/cli.py

@@ -37,6 +37,7 @@ from bot.core.cases import (
 from bot.core.clock import STOCKHOLM
 from bot.settings import number
 from bot.store.conversations import engine_for
+from bot.store.holds import held_case_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,22 @@ class CaseFilter:
 
 def create_case_tables(db_url: str) -> None:
     metadata.create_all(engine_for(db_url), checkfirst=True)
+
+
+_tables_made: set[str] = set()
+
+
+def ensure_case_tables(db_url: str) -> None:
+    """The case tables exist (made once per process and database; the action server
+    registers cases from the chat even where no web app made them at start).
+    CaseStoreUnavailable when the database does not answer."""
+    if db_url in _tables_made:
+        return
+    try:
+        create_case_tables(db_url)
+    except (OperationalError, DBAPIError) as exc:
+        raise CaseStoreUnavailable("the case database did not answer") from exc
+    _tables_made.add(db_url)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -393,41 +410,47 @@ def record_forwarding(
         connection.execute(cases.update().where(cases.c.id == case_id).values(**values))
 
 
-def purge_closed_cases(db_url: str, days: int, now: datetime | None = None) -> int:
+@dataclass(frozen=True)
+class ClosedCasesPurged:
+    """What one purge of closed cases did: how many it deleted, and the numbers of the
+    cases old enough to go that it kept because they are on hold."""
+
+    cutoff: datetime
+    deleted: int
+    held: tuple[str, ...] = ()
+
+
+def purge_closed_cases(db_url: str, days: int, now: datetime | None = None) -> ClosedCasesPurged:
     """Delete cases closed more than `days` days ago, with their notes and contact
-    details; the number of cases deleted. Open cases are never purged."""
+    details, except cases on hold (bot/store/holds.py). Open cases are never purged.
+    The purge is logged by bot/store/retention.py (`purge_cases`)."""
     if days < 1:
         raise ValueError("the retention period must be at least 1 day")
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(days=days)
     engine = engine_for(db_url)
     if not sa.inspect(engine).has_table(cases.name):
-        return 0
+        return ClosedCasesPurged(cutoff, 0)
     with engine.begin() as connection:
-        old = sa.select(cases.c.id).where(cases.c.state == CLOSED, cases.c.closed_at < cutoff)
-        connection.execute(case_notes.delete().where(case_notes.c.case_id.in_(old)))
-        deleted = connection.execute(
-            cases.delete().where(cases.c.state == CLOSED, cases.c.closed_at < cutoff)
-        ).rowcount
-    if deleted:
-        logger.info("purged %d cases closed before %s", deleted, f"{cutoff:%Y-%m-%d}")
-    return int(deleted)
+        on_hold = held_case_numbers(connection)
+        old = connection.execute(
+            sa.select(cases.c.id, cases.c.number).where(
+                cases.c.state == CLOSED, cases.c.closed_at < cutoff
+            )
+        ).all()
+        held = tuple(sorted(row.number for row in old if row.number in on_hold))
+        doomed = [row.id for row in old if row.number not in on_hold]
+        deleted = 0
+        for start in range(0, len(doomed), 500):  # bounded IN lists
+            chunk = doomed[start : start + 500]
+            connection.execute(case_notes.delete().where(case_notes.c.case_id.in_(chunk)))
+            deleted += connection.execute(cases.delete().where(cases.c.id.in_(chunk))).rowcount
+    return ClosedCasesPurged(cutoff, int(deleted), held)
 
 
 def case_retention_days(env: Mapping[str, str] | None = None) -> int:
     """CASE_RETENTION_DAYS, at least 1 (default 365); a bad value is a SettingsError."""
     return number(env, "CASE_RETENTION_DAYS", DEFAULT_CASE_RETENTION_DAYS, minimum=1, unit="days")
-
-
-def purge_closed_cases_now(db_url: str, env: Mapping[str, str] | None = None) -> int | None:
-    """The daily purge's step for cases (bot.store.retention.DailyPurge): closed cases
-    older than CASE_RETENTION_DAYS go, with their notes and contact details. A failure is
-    logged and tried again the next day (None)."""
-    try:
-        return purge_closed_cases(db_url, case_retention_days(env))
-    except Exception:  # noqa: BLE001 - the bot keeps running; next attempt tomorrow
-        logger.exception("The daily purge of closed cases failed")
-        return None
 
 
 def case_counts_by_month(

@@ -13,6 +13,11 @@ The purge refers to the municipality's *gallringsbeslut*: RETENTION_DECISION nam
 that no decision was given. A conversation on hold (bot/store/holds.py) is never purged:
 the purge skips it and logs how many old conversations it kept for that reason.
 
+Cases (citizens' reports, bot/store/cases.py) are purged CASE_RETENTION_DAYS after they
+were closed, under the same decision, by `purge_cases`; each run writes one row to
+`case_purge_log` (cases deleted, and how many closed cases it kept because they are on
+hold; the log line names their numbers, which hold no personal data).
+
 `bot purge` runs it once; `bot run` runs it at start and then every 24 hours in a
 background thread (`DailyPurge`).
 """
@@ -31,7 +36,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from bot.settings import SettingsError, number, raw
-from bot.store.cases import purge_closed_cases_now
+from bot.store.cases import case_retention_days, purge_closed_cases
 from bot.store.conversations import delete_conversation, engine_for, events
 from bot.store.holds import held_senders
 
@@ -53,6 +58,18 @@ purge_log = sa.Table(
     sa.Column("ran_by", sa.String(255), nullable=False),
     sa.Column("decision", sa.String(255)),  # the gallringsbeslut (RETENTION_DECISION)
     sa.Column("held", sa.Integer),  # old conversations kept because they are on hold
+)
+case_purge_log = sa.Table(
+    "case_purge_log",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ran_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("cutoff", sa.DateTime, nullable=False),  # UTC: cases closed before it go
+    sa.Column("retention_days", sa.Integer, nullable=False),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Column("held", sa.Integer, nullable=False),  # closed long enough ago, kept on hold
+    sa.Column("ran_by", sa.String(255), nullable=False),
+    sa.Column("decision", sa.String(255)),
 )
 # Columns added after the table was first made: added to an existing table on first use.
 _ADDED_COLUMNS = {"decision": "VARCHAR(255)", "held": "INTEGER"}
@@ -202,6 +219,94 @@ def read_purge_log(db_url: str) -> list[PurgeResult]:
     ]
 
 
+@dataclass(frozen=True)
+class CasePurgeResult:
+    ran_at: datetime
+    cutoff: datetime
+    retention_days: int
+    cases: int
+    held: int
+    ran_by: str
+    decision: str | None = None
+
+    def summary(self) -> str:
+        decision = self.decision or "no retention decision (RETENTION_DECISION) given"
+        return (
+            f"Purged {self.cases} cases closed before {self.cutoff:%Y-%m-%d %H:%M} UTC "
+            f"(retention {self.retention_days} days, under {decision}); "
+            f"kept {self.held} on hold."
+        )
+
+
+def purge_cases(
+    db_url: str,
+    days: int,
+    ran_by: str,
+    now: datetime | None = None,
+    decision: str | None = None,
+) -> CasePurgeResult:
+    """Delete cases closed more than `days` days ago, except those on hold, and log it in
+    case_purge_log with the gallringsbeslut (`decision`; None: RETENTION_DECISION)."""
+    if decision is None:
+        decision = retention_decision()
+    now = now or datetime.now(timezone.utc)
+    purged = purge_closed_cases(db_url, days, now)
+    result = CasePurgeResult(
+        now, purged.cutoff, days, purged.deleted, len(purged.held), ran_by, decision
+    )
+    engine = engine_for(db_url)
+    case_purge_log.create(engine, checkfirst=True)
+    with engine.begin() as connection:
+        connection.execute(
+            case_purge_log.insert().values(
+                ran_at=_utc_naive(now),
+                cutoff=_utc_naive(purged.cutoff),
+                retention_days=days,
+                cases=purged.deleted,
+                held=len(purged.held),
+                ran_by=ran_by,
+                decision=decision,
+            )
+        )
+    kept = f" Kept on hold: {', '.join(purged.held)}." if purged.held else ""
+    logger.info("%s Ran by %s.%s", result.summary(), ran_by, kept)
+    return result
+
+
+def read_case_purge_log(db_url: str) -> list[CasePurgeResult]:
+    """Every purge of cases logged in the database, oldest first (times are UTC)."""
+    engine = engine_for(db_url)
+    if not sa.inspect(engine).has_table(case_purge_log.name):
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(case_purge_log).order_by(case_purge_log.c.id)).all()
+    return [
+        CasePurgeResult(
+            row.ran_at.replace(tzinfo=timezone.utc),
+            row.cutoff.replace(tzinfo=timezone.utc),
+            row.retention_days,
+            row.cases,
+            row.held,
+            row.ran_by,
+            row.decision,
+        )
+        for row in rows
+    ]
+
+
+def purge_cases_now(
+    db_url: str, ran_by: str, env: Mapping[str, str] | None = None
+) -> CasePurgeResult | None:
+    """The daily purge's step for cases: closed cases older than CASE_RETENTION_DAYS go,
+    with their notes and contact details, unless on hold. A failure is logged and tried
+    again the next day (None)."""
+    try:
+        return purge_cases(db_url, case_retention_days(env), ran_by)
+    except Exception:  # noqa: BLE001 - the bot keeps running; next attempt tomorrow
+        logger.exception("The daily purge of closed cases failed")
+        return None
+
+
 class DailyPurge:
     """Purge now and then every `interval` seconds in a daemon thread, until stopped.
     A failed purge is logged and tried again at the next interval."""
@@ -232,5 +337,5 @@ class DailyPurge:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.run_once()
-            purge_closed_cases_now(self.db_url)  # cases: CASE_RETENTION_DAYS after closing
+            purge_cases_now(self.db_url, self.ran_by)  # CASE_RETENTION_DAYS after closing
             self._stop.wait(self.interval)

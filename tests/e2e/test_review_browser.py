@@ -17,8 +17,13 @@ import pytest
 import yaml
 
 from bench.review import Server
+from bot.core.cases import Contact, check_report
+from bot.core.catalog import load_catalog
 from bot.paths import PROJECT_ROOT
 from bot.review import accounts
+from bot.store import cases as case_store
+from bot.store.conversations import engine_for
+from bot.store.holds import hold_case
 from tests.helpers.review import (
     PASSWORD,
     add_feedback,
@@ -42,6 +47,20 @@ CHROMIUM_ARGS = [
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
+def add_cases(url: str) -> None:
+    """Two cases for Ärenden: SF-…-00001 with a reply wanted and on hold (its page shows
+    the contact details and the release button), SF-…-00002 anonymous (the hold form)."""
+    catalog = load_catalog()
+    case_store.create_case_tables(url)
+    wanted = check_report(
+        catalog, "bygglov", "aterkoppling", "Ingen hörde av sig.", True, Contact(email="a@b.se")
+    )
+    first = case_store.register_case(url, wanted)
+    anonymous = check_report(catalog, "snorojning", "start_ovriga_gc", "Inte plogat.", False)
+    case_store.register_case(url, anonymous)
+    hold_case(engine_for(url), first.number, "Ingår i ett klagomål", "adam")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not CHROMIUM.exists():
@@ -52,6 +71,7 @@ def server(tmp_path_factory):
     add_feedback(url, "snow-1", 1, "down")
     add_staff(url, "rita", accounts.REVIEWER)
     add_staff(url, "adam", accounts.ADMIN)  # sees the admin's forms (Innehåll)
+    add_cases(url)
     with Server(url, create_indexes=True, log_dir=folder) as running:
         yield f"http://127.0.0.1:{running.port}"
 
@@ -184,8 +204,24 @@ def test_review_pages_pass_axe(server, browser):
     page.wait_for_url(f"{server}/granska/")
     problems = {}
     pages = ("/granska/", "/granska/samtal/snow-1", "/granska/nlu", "/granska/oversikt")
-    for path in (*pages, "/granska/innehall", "/granska/innehall/versioner"):
+    page.goto(f"{server}/granska/arenden")
+    case_pages = sorted(
+        page.eval_on_selector_all(
+            "table.cases a", "links => links.map(a => new URL(a.href).pathname)"
+        )
+    )
+    assert len(case_pages) == 2  # one on hold, one with the hold form
+    for path in (
+        *pages,
+        "/granska/innehall",
+        "/granska/innehall/versioner",
+        "/granska/arenden",
+        *case_pages,
+        "/granska/admin/installningar",
+    ):
         page.goto(f"{server}{path}")
+        if path in case_pages:  # the case itself, not an error page
+            assert page.locator("h1").inner_text().startswith("Ärende SF-")
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',"

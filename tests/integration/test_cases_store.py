@@ -1,6 +1,7 @@
 """The case tables (bot/store/cases.py) on SQLite and PostgreSQL: numbering per year that
 holds under concurrent reports, contact details only in the case row, state changes and
-notes, forwarding outcomes, purging closed cases, and a database that does not answer."""
+notes, forwarding outcomes, purging closed cases (except those on hold, each run logged),
+and a database that does not answer."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import sqlalchemy as sa
 
 from bot.core.cases import CaseError, Contact, check_report
 from bot.store import cases as store
+from bot.store import holds
 from bot.store.conversations import engine_for
+from bot.store.retention import purge_cases, purge_cases_now, read_case_purge_log
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
+DECISION = "KS 2026-123 § 45"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -69,7 +73,7 @@ def test_concurrent_reports_never_share_a_number(case_db, catalog):
 def test_numbers_are_not_reused_after_old_cases_are_purged(case_db, catalog):
     old = store.register_case(case_db, _report(catalog), now=NOW)
     store.change_state(case_db, old.number, "avslutad", "rita", now=NOW)
-    assert store.purge_closed_cases(case_db, days=30, now=NOW + timedelta(days=31)) == 1
+    assert store.purge_closed_cases(case_db, days=30, now=NOW + timedelta(days=31)).deleted == 1
     newer = store.register_case(case_db, _report(catalog), now=NOW + timedelta(days=31))
     assert newer.number == "SF-2026-00002"
 
@@ -183,8 +187,8 @@ def test_only_cases_closed_long_enough_ago_are_purged_with_their_notes(case_db, 
     )
     store.add_note(case_db, closed.number, "rita", "Svarat.", now=NOW)
     store.change_state(case_db, closed.number, "avslutad", "rita", now=NOW)
-    assert store.purge_closed_cases(case_db, days=30, now=NOW + timedelta(days=29)) == 0
-    assert store.purge_closed_cases(case_db, days=30, now=NOW + timedelta(days=31)) == 1
+    assert store.purge_closed_cases(case_db, days=30, now=NOW + timedelta(days=29)).deleted == 0
+    assert store.purge_closed_cases(case_db, days=30, now=NOW + timedelta(days=31)).deleted == 1
     assert store.find_case(case_db, closed.number) is None
     assert store.find_case(case_db, open_case.number) is not None
     with engine_for(case_db).connect() as connection:
@@ -233,13 +237,64 @@ def test_contact_details_never_reach_the_log(case_db, catalog, caplog):
         assert secret not in caplog.text
 
 
-def test_the_daily_purge_step_uses_case_retention_days(case_db, catalog):
+def test_the_daily_purge_step_uses_case_retention_days_and_logs_each_run(case_db, catalog):
     long_ago = datetime.now(timezone.utc) - timedelta(days=400)
     old = store.register_case(case_db, _report(catalog), now=long_ago)
     store.change_state(case_db, old.number, "avslutad", "rita", now=long_ago)
     recent = store.register_case(case_db, _report(catalog), now=long_ago)
     store.change_state(case_db, recent.number, "avslutad", "rita")  # closed today
-    assert store.purge_closed_cases_now(case_db, {"CASE_RETENTION_DAYS": "abc"}) is None
-    assert store.purge_closed_cases_now(case_db, {"CASE_RETENTION_DAYS": "365"}) == 1
+    assert purge_cases_now(case_db, "pytest", {"CASE_RETENTION_DAYS": "abc"}) is None
+    done = purge_cases_now(case_db, "pytest", {"CASE_RETENTION_DAYS": "365"})
+    assert done is not None and (done.cases, done.held, done.retention_days) == (1, 0, 365)
     assert store.find_case(case_db, old.number) is None
     assert store.find_case(case_db, recent.number) is not None
+    assert read_case_purge_log(case_db) == [done]
+
+
+def test_a_case_on_hold_is_kept_by_the_purge_which_logs_it_until_released(case_db, catalog, caplog):
+    caplog.set_level("INFO")
+    engine = engine_for(case_db)
+    kept = store.register_case(case_db, _report(catalog), now=NOW)
+    gone = store.register_case(case_db, _report(catalog), now=NOW)
+    for case in (kept, gone):
+        store.change_state(case_db, case.number, "avslutad", "rita", now=NOW)
+    held = holds.hold_case(engine, kept.number, "  Ingår i ett klagomål,\n dnr 2026/12 ", "hanna")
+    assert held.reason == "Ingår i ett klagomål, dnr 2026/12"
+    assert holds.case_hold_of(engine, kept.number) == held
+    assert holds.case_hold_of(engine, gone.number) is None
+
+    later = NOW + timedelta(days=400)
+    first = purge_cases(case_db, 365, "pytest", now=later, decision=DECISION)
+    assert (first.cases, first.held, first.decision) == (1, 1, DECISION)
+    assert store.find_case(case_db, kept.number) is not None
+    assert store.find_case(case_db, gone.number) is None
+    assert f"Kept on hold: {kept.number}" in caplog.text and DECISION in caplog.text
+    assert read_case_purge_log(case_db) == [first]
+
+    assert holds.release_case(engine, kept.number) is True
+    assert holds.release_case(engine, kept.number) is False  # not on hold any more
+    second = purge_cases(case_db, 365, "pytest", now=later, decision=DECISION)
+    assert (second.cases, second.held) == (1, 0)
+    assert store.find_case(case_db, kept.number) is None
+    assert [r.cases for r in read_case_purge_log(case_db)] == [1, 1]
+
+
+def test_a_hold_on_an_open_case_keeps_it_after_it_is_closed(case_db, catalog):
+    engine = engine_for(case_db)
+    case = store.register_case(case_db, _report(catalog), now=NOW)
+    holds.hold_case(engine, case.number, "Begärd ut", "hanna")
+    holds.hold_case(engine, case.number, "Begärd ut, dnr 2026/3", "adam")  # a new reason
+    store.change_state(case_db, case.number, "avslutad", "hanna", now=NOW)
+    purged = store.purge_closed_cases(case_db, days=30, now=NOW + timedelta(days=60))
+    assert (purged.deleted, purged.held) == (0, (case.number,))
+    assert holds.all_case_holds(engine)[case.number].held_by == "adam"
+
+
+@pytest.mark.parametrize(
+    ("reason", "code"), [(" \n ", "hold_reason_missing"), ("x" * 501, "hold_reason_too_long")]
+)
+def test_a_case_hold_needs_a_short_reason(case_db, reason, code):
+    with pytest.raises(holds.HoldError) as refused:
+        holds.hold_case(engine_for(case_db), "SF-2026-00001", reason, "hanna")
+    assert refused.value.code == code
+    assert holds.all_case_holds(engine_for(case_db)) == {}

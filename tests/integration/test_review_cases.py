@@ -1,7 +1,8 @@
 """Ärenden in /granska through `app.test_client`: the list and its filters, one case with
-notes and state changes, contact details only for roles with case access, every change
-audited, the registrator's export (CSV formula-safe, JSON), and forwarding by e-mail to
-a local SMTP server (aiosmtpd): sent, or the server down (kept, marked, retried)."""
+notes and state changes, holds (bevaras) that the case purge keeps, contact details only
+for roles with case access, every change audited, the registrator's export (CSV
+formula-safe, JSON), and forwarding by e-mail to a local SMTP server (aiosmtpd): sent,
+or the server down (kept, marked, retried)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from bot.review import accounts, audit, forwarding
 from bot.review.tables import engine_for
 from bot.review.views.cases import email_body
 from bot.store import cases as case_store
+from bot.store import holds
+from bot.store.retention import purge_cases
 from bot.web import WebConfig, create_app
 from tests.helpers.review import Client, add_staff
 
@@ -126,6 +129,73 @@ def test_posts_without_the_csrf_token_are_refused(app, db_url):
     refused = hanna.post("/granska/arenden/SF-2026-00001/status", {"state": "avslutad"}, csrf=False)
     assert refused.status == 403
     assert case_store.find_case(db_url, "SF-2026-00001").state == "ny"
+
+
+def test_a_case_handler_holds_a_case_for_the_purge_and_releases_it(app, db_url):
+    hanna = client(app, "hanna")
+    number = "SF-2026-00003"
+    empty = hanna.post(f"/granska/arenden/{number}/bevara", {"reason": "  "})
+    assert "fel=case_hold_reason_missing" in empty.headers["location"]
+    held = hanna.post(f"/granska/arenden/{number}/bevara", {"reason": "Klagomål <dnr 2026/9>"})
+    assert held.status == 303 and "meddelande=case_held" in held.headers["location"]
+    page = hanna.get(f"/granska/arenden/{number}").text
+    assert "Bevaras: Klagomål &lt;dnr 2026/9&gt;" in page and "Häv bevarandet" in page
+    listed = hanna.get("/granska/arenden").text
+    row = next(r for r in listed.split("<tr>") if number in r)
+    assert "(bevaras)" in row and listed.count("(bevaras)") == 1
+
+    case_store.change_state(db_url, number, "avslutad", "hanna", now=NOW)
+    kept = purge_cases(db_url, 30, "test", now=NOW + timedelta(days=400))
+    assert (kept.cases, kept.held) == (0, 1)
+    assert hanna.get(f"/granska/arenden/{number}").status == 200
+
+    released = hanna.post(f"/granska/arenden/{number}/bevara/hav")
+    assert "meddelande=case_released" in released.headers["location"]
+    assert "Bevara ärendet" in hanna.get(f"/granska/arenden/{number}").text
+    assert purge_cases(db_url, 30, "test", now=NOW + timedelta(days=400)).cases == 1
+    assert hanna.get(f"/granska/arenden/{number}").status == 404
+    add_staff(db_url, "adam", accounts.ADMIN)
+    settings = client(app, "adam").get("/granska/admin/installningar").text
+    log = settings.split("Senaste gallringar av ärenden", 1)[1]
+    counts = re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', log)
+    assert counts == [("1", "0"), ("0", "1")]  # (cases, kept on hold), newest first
+    audited = [
+        (e.action, e.target, e.detail)
+        for e in audit.entries(engine_for(db_url), 1, "hanna")[0]
+        if e.action in (audit.HOLD_CASE, audit.RELEASE_CASE_HOLD)
+    ]
+    assert sorted(audited) == [
+        (
+            audit.HOLD_CASE,
+            number,
+            json.dumps({"reason": "Klagomål <dnr 2026/9>"}, ensure_ascii=False),
+        ),
+        (audit.RELEASE_CASE_HOLD, number, None),
+    ]
+
+
+def test_holding_a_case_needs_a_session_case_access_and_the_csrf_token(app, db_url):
+    number = "SF-2026-00001"
+    anonymous = Client(app).post(f"/granska/arenden/{number}/bevara", {"reason": "x"}, csrf=False)
+    assert anonymous.status in (302, 303) and "/granska/logga-in" in anonymous.headers["location"]
+    rita = client(app, "rita")
+    assert rita.post(f"/granska/arenden/{number}/bevara", {"reason": "x"}).status == 403
+    assert "Bevara ärendet" not in rita.get(f"/granska/arenden/{number}").text
+    hanna = client(app, "hanna")
+    no_csrf = hanna.post(f"/granska/arenden/{number}/bevara", {"reason": "x"}, csrf=False)
+    assert no_csrf.status == 403
+    assert hanna.post("/granska/arenden/SF-2026-99999/bevara", {"reason": "x"}).status == 404
+    assert hanna.post(f"/granska/arenden/{number}/bevara", {"reason": "Begärd ut"}).status == 303
+    assert rita.post(f"/granska/arenden/{number}/bevara/hav").status == 403
+    assert hanna.post(f"/granska/arenden/{number}/bevara/hav", csrf=False).status == 403
+    assert Client(app).post(f"/granska/arenden/{number}/bevara/hav", csrf=False).status in (
+        302,
+        303,
+    )
+    assert holds.case_hold_of(engine_for(db_url), number) is not None  # still held
+    assert [e.action for e in audit.entries(engine_for(db_url), 1, None)[0]].count(
+        audit.HOLD_CASE
+    ) == 1
 
 
 def test_unknown_or_malformed_case_numbers_are_not_found(app):

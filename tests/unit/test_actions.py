@@ -59,7 +59,7 @@ def test_promises_for_bygglov_carry_the_times_source_and_date(domain, catalog):
     assert bygglov.source_url in text
     assert "granskades" in text
     assert text.rstrip().splitlines()[-1].startswith(("Källa", "Observera"))
-    assert slot_events(events) == {"service": "bygglov", "topic": "times"}
+    assert slot_events(events) == {"service": "bygglov", "topic": "times", "report_offered": None}
     cards = [m["custom"] for m in messages if m["custom"]]
     assert cards and cards[0]["type"] == "promise_card" and cards[0]["service"] == "bygglov"
 
@@ -109,7 +109,11 @@ def test_naming_only_a_service_repeats_the_previous_question(domain):
         slots={"service": "bygglov", "topic": "times"},
     )
     assert messages[0]["response"] == "utter_promises_no_time"
-    assert slot_events(events) == {"service": "fardtjanst", "topic": "times"}
+    assert slot_events(events) == {
+        "service": "fardtjanst",
+        "topic": "times",
+        "report_offered": None,
+    }
 
 
 def test_no_service_named_asks_which_with_buttons(domain, catalog):
@@ -118,7 +122,7 @@ def test_no_service_named_asks_which_with_buttons(domain, catalog):
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert len(payloads) == len(catalog.declarations)
     assert '/inform_service{"service":"bygglov"}' in payloads
-    assert slot_events(events) == {"service": None, "topic": "duties"}
+    assert slot_events(events) == {"service": None, "topic": "duties", "report_offered": None}
 
 
 def test_unknown_service_promises_nothing_and_points_to_kundtjanst(domain):
@@ -264,7 +268,7 @@ def _report_offers(messages):
     ["och om ni inte håller det?", "ni har inte hört av er inom 7 arbetsdagar, löftet hölls inte"],
 )
 def test_after_the_answer_about_a_broken_promise_the_bot_offers_to_register_it(domain, text):
-    _, messages, rendered = answer(
+    events, messages, rendered = answer(
         domain, "ask_not_kept", [service_entity("bygglov")], slots={"service": "bygglov"}, text=text
     )
     assert _report_offers(messages) == [
@@ -274,6 +278,7 @@ def test_after_the_answer_about_a_broken_promise_the_bot_offers_to_register_it(d
     assert messages.index(offer) > 0  # after the answer itself
     assert "anmäla" in render(offer, domain) and "bygglov" in render(offer, domain)
     assert "{" not in rendered
+    assert slot_events(events)["report_offered"] is True  # "ja" now starts the report
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,12 @@ from sanic.response import HTTPResponse
 from bot.review import accounts, audit
 from bot.review.security import staff
 from bot.review.views import Route, form_value, page_number, review_of, see_other
-from bot.store.retention import read_purge_log, retention_days, retention_decision
+from bot.store.retention import (
+    read_case_purge_log,
+    read_purge_log,
+    retention_days,
+    retention_decision,
+)
 
 
 @staff(admin=True)
@@ -71,6 +76,7 @@ async def settings_page(request: Request) -> HTTPResponse:
     except ValueError:
         decision = None
     purges = (await review.run(read_purge_log, request.app.ctx.config.tracker_db_url))[-20:]
+    case_purges = await review.run(read_case_purge_log, request.app.ctx.config.tracker_db_url)
     return review.page(
         request,
         "settings.html",
@@ -78,6 +84,7 @@ async def settings_page(request: Request) -> HTTPResponse:
             "retention_days": days,
             "retention_decision": decision,
             "purges": list(reversed(purges)),
+            "case_purges": list(reversed(case_purges[-20:])),
             "settings": review.settings,
             "indexes": review.indexes,
         },

@@ -8,6 +8,7 @@
 | POST /granska/arenden/<number>/anteckning  | case access | add a note                       |
 | POST /granska/arenden/<number>/status      | case access | ny → vidarebefordrad → avslutad  |
 | POST /granska/arenden/<number>/vidarebefordra | case access | e-mail it to its board now    |
+| POST /granska/arenden/<number>/bevara[/hav] | case access | hold / release for the purge   |
 | GET  /granska/arenden/export.csv|.json      | case access | the filtered list for the        |
 |                                            |             | registrator (audited)            |
 
@@ -16,7 +17,9 @@ a reviewer sees the list and the masked descriptions, never contact details. Eve
 carries the session's CSRF token (`security.staff`), every change is in the audit log
 (which names the case number, never contact details), and every value reaches the page
 through Jinja2's autoescaping. Forwarding (bot/review/forwarding.py) is retried in the
-background by `retry_forwarding`, started with the review tool.
+background by `retry_forwarding`, started with the review tool. A case on hold
+(*bevaras*, bot/store/holds.py) is kept by the case purge (CASE_RETENTION_DAYS) until it
+is released; holding and releasing are for case access, like every other change to a case.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from bot.review.security import staff
 from bot.review.views import Route, form_value, page_number, review_of, see_other
 from bot.review.views.rendering import TEMPLATE_DIR, FormulaSafeWriter
 from bot.store import cases as case_store
+from bot.store.holds import HoldError, all_case_holds, case_hold_of, hold_case, release_case
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +111,14 @@ async def case_list(request: Request) -> HTTPResponse:
         case_store.list_cases, db_url, chosen, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE
     )
     total = await review.run(case_store.count_cases, db_url, chosen)
+    held = await review.run(all_case_holds, review.engine)
     services, promises, _boards = _names()
     return review.page(
         request,
         "cases.html",
         {
             "cases": found[:PAGE_SIZE],
+            "held": held,
             "has_next": len(found) > PAGE_SIZE,
             "number": number,
             "total": total,
@@ -135,6 +141,7 @@ async def case_page(request: Request, number: str) -> HTTPResponse:
     if case is None:
         return review.page(request, "error.html", {"code": "no_case"}, status=404)
     notes = await review.run(case_store.notes, db_url, case.number)
+    held = await review.run(case_hold_of, review.engine, case.number)
     await review.audit(request, audit.OPEN_CASE, case.number)
     services, promises, boards = _names()
     settings = forwarding.SmtpSettings.from_env()
@@ -144,6 +151,7 @@ async def case_page(request: Request, number: str) -> HTTPResponse:
         {
             "case": case,
             "notes": notes,
+            "hold": held,
             "service_name": services.get(case.service_id, case.service_id),
             "promise_text": promises.get((case.service_id, case.promise_id), case.promise_id),
             "board": boards.get(case.service_id),
@@ -212,6 +220,42 @@ async def change_case_state(request: Request, number: str) -> HTTPResponse:
         return see_other(f"{BASE}/{wanted}?fel=case_state")
     await review.audit(request, audit.CASE_STATE, wanted, {"state": state})
     return see_other(f"{BASE}/{wanted}?meddelande=case_state")
+
+
+@staff()
+async def hold_this_case(request: Request, number: str) -> HTTPResponse:
+    if not _may_handle(request):
+        return _forbidden(request)
+    review = review_of(request)
+    wanted = _case_number(number)
+    db_url = request.app.ctx.config.tracker_db_url
+    if wanted is None or await review.run(case_store.find_case, db_url, wanted) is None:
+        return review.page(request, "error.html", {"code": "no_case"}, status=404)
+    try:
+        held = await review.run(
+            hold_case,
+            review.engine,
+            wanted,
+            form_value(request, "reason"),
+            request.ctx.staff.username,
+        )
+    except HoldError as exc:
+        return see_other(f"{BASE}/{wanted}?fel=case_{exc.code}")
+    await review.audit(request, audit.HOLD_CASE, wanted, {"reason": held.reason})
+    return see_other(f"{BASE}/{wanted}?meddelande=case_held")
+
+
+@staff()
+async def release_this_case(request: Request, number: str) -> HTTPResponse:
+    if not _may_handle(request):
+        return _forbidden(request)
+    review = review_of(request)
+    wanted = _case_number(number)
+    if wanted is None:
+        return review.page(request, "error.html", {"code": "no_case"}, status=404)
+    if await review.run(release_case, review.engine, wanted):
+        await review.audit(request, audit.RELEASE_CASE_HOLD, wanted)
+    return see_other(f"{BASE}/{wanted}?meddelande=case_released")
 
 
 @lru_cache(maxsize=1)
@@ -400,4 +444,6 @@ ROUTES: list[Route] = [
     ("POST", "/arenden/<number:str>/anteckning", add_case_note),
     ("POST", "/arenden/<number:str>/status", change_case_state),
     ("POST", "/arenden/<number:str>/vidarebefordra", forward_now),
+    ("POST", "/arenden/<number:str>/bevara", hold_this_case),
+    ("POST", "/arenden/<number:str>/bevara/hav", release_this_case),
 ]

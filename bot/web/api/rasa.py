@@ -12,7 +12,13 @@ from typing import Any
 
 import aiohttp
 
+from bot.core.payloads import intent_payload
+from bot.names import INTENT_START_REPORT
+
 WEBHOOK_PATH = "/webhooks/rest/webhook"
+# The offer's button that starts the report as chat turns (report_form): the widget has
+# its own report form (the offer's `report_offer` card), so the API does not pass it on.
+_CHAT_REPORT_PAYLOAD = intent_payload(INTENT_START_REPORT)
 
 
 class RasaUnavailable(Exception):
@@ -31,6 +37,7 @@ def _message(raw: Any) -> dict[str, Any] | None:
         if isinstance(b, dict)
         and isinstance(b.get("title"), str)
         and isinstance(b.get("payload"), str)
+        and b["payload"] != _CHAT_REPORT_PAYLOAD
     ]
     if buttons:
         message["buttons"] = buttons
