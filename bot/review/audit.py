@@ -43,6 +43,10 @@ EXPORT_CASES = "export_cases"
 CONFIRM_CONTENT = "confirm_content"
 PUBLISH_CONTENT = "publish_content"
 ROLLBACK_CONTENT = "rollback_content"
+DRAFT_CONTENT = "draft_content"
+SUBMIT_CONTENT = "submit_content"
+REJECT_CONTENT = "reject_content"
+DISCARD_CONTENT = "discard_content"
 
 PAGE_SIZE = 100
 

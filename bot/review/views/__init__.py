@@ -61,6 +61,7 @@ from bot.review.settings import ReviewSettings
 from bot.review.tables import create_tables, engine_for, ensure_event_indexes
 from bot.review.views.rendering import STATIC_DIR, template_environment
 from bot.review.views.rendering import csv_safe as _csv_safe  # noqa: F401 - tests import it
+from bot.store.content_drafts import create_content_draft_tables
 from bot.store.content_reviews import create_content_tables
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ def setup(app: Sanic) -> ReviewContext:
     engine = engine_for(app.ctx.config.tracker_db_url)
     create_tables(engine)
     create_content_tables(engine)
+    create_content_draft_tables(engine)
     indexes = ensure_event_indexes(engine) if settings.create_indexes else []
     context = ReviewContext(
         engine, settings, stats.DashboardCache(settings.dashboard_cache_seconds), indexes
@@ -252,6 +254,7 @@ def review_blueprint() -> BlueprintGroup:
         auth,
         cases,
         content,
+        content_edit,
         conversations,
         dashboard,
         nlu,
@@ -272,6 +275,7 @@ def review_blueprint() -> BlueprintGroup:
         _feature("nlu", nlu.ROUTES),
         _feature("dashboard", dashboard.ROUTES),
         _feature("content", content.ROUTES),
+        _feature("content_edit", content_edit.ROUTES),
         _feature("admin", admin.ROUTES),
         _feature("cases", cases.ROUTES),
         _feature("records", records.ROUTES),

@@ -1,0 +1,225 @@
+"""The edit form of one declaration (Innehåll → Redigera), without Sanic: the declaration's
+fields as form values and back, the row buttons (add, remove, move up and down) that work
+without JavaScript, and validation with the catalog loader's own model (`Declaration`),
+each problem as a code on the form field it belongs to (the template words it in Swedish).
+
+Fields the form does not show (facts, keywords, the English texts, review dates …) are
+kept from the text the editor started from. English that no longer matches the Swedish
+(a removed promise, a list of another length) is dropped: the bot then gives that part in
+Swedish with its note, and `bot check` lists it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import yaml
+from pydantic import ValidationError
+
+from bot.core.catalog import Declaration
+
+SCALARS = ("name", "summary", "source_url")
+CONTACT_SCALARS = ("phone", "phone_option", "email")
+LISTS = ("other_sources", "expectations", "if_not_kept", "contact_other", "synonyms", "implied_by")
+PROMISE_FIELDS = ("id", "text", "commitment")
+ROW_ACTIONS = ("add", "remove", "up", "down")
+MAX_ROWS = 200
+# English lists that must match a Swedish list row for row.
+_ENGLISH_LISTS = {"expectations": "expectations", "if_not_kept": "if_not_kept"}
+
+
+@dataclass
+class EditForm:
+    scalars: dict[str, str] = field(default_factory=dict)  # name, summary, source_url
+    contact: dict[str, str] = field(default_factory=dict)  # phone, phone_option, email
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    promises: list[dict[str, str]] = field(default_factory=list)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def form_from_data(data: Mapping[str, Any]) -> EditForm:
+    contact = data.get("contact") or {}
+    lists = {name: [_text(v) for v in data.get(name) or []] for name in LISTS}
+    lists["contact_other"] = [_text(v) for v in contact.get("other") or []]
+    return EditForm(
+        scalars={name: _text(data.get(name)) for name in SCALARS},
+        contact={name: _text(contact.get(name)) for name in CONTACT_SCALARS},
+        lists=lists,
+        promises=[
+            {name: _text(p.get(name)) for name in PROMISE_FIELDS}
+            for p in data.get("promises") or []
+        ],
+    )
+
+
+def _count(values: Mapping[str, str], name: str) -> int:
+    try:
+        return max(0, min(MAX_ROWS, int(values.get(f"{name}-n", "0"))))
+    except ValueError:
+        return 0
+
+
+def form_from_values(values: Mapping[str, str]) -> EditForm:
+    """The form as posted (`values`: field name → its one value, blanks kept)."""
+    lists = {
+        name: [values.get(f"{name}-{i}", "") for i in range(_count(values, name))] for name in LISTS
+    }
+    return EditForm(
+        scalars={name: values.get(name, "") for name in SCALARS},
+        contact={name: values.get(f"contact-{name}", "") for name in CONTACT_SCALARS},
+        lists=lists,
+        promises=[
+            {name: values.get(f"promises-{i}-{name}", "") for name in PROMISE_FIELDS}
+            for i in range(_count(values, "promises"))
+        ],
+    )
+
+
+def apply_row_action(form: EditForm, action: str) -> str | None:
+    """Apply a row button ("add:synonyms", "remove:promises:2", "up:expectations:1", …);
+    returns the id of the field to put the focus on, or None when the action is unknown."""
+    parts = action.split(":")
+    if len(parts) not in (2, 3) or parts[0] not in ROW_ACTIONS:
+        return None
+    verb, name = parts[0], parts[1]
+    if name != "promises" and name not in LISTS:
+        return None
+    rows = cast(list[Any], form.promises if name == "promises" else form.lists[name])
+    if verb == "add":
+        if len(rows) >= MAX_ROWS:
+            return None
+        blank: Any = {k: "" for k in PROMISE_FIELDS} if name == "promises" else ""
+        rows.append(blank)
+        index = len(rows) - 1
+        return f"{name}-{index}-id" if name == "promises" else f"{name}-{index}"
+    try:
+        index = int(parts[2]) if len(parts) == 3 else -1
+    except ValueError:
+        return None
+    if not 0 <= index < len(rows):
+        return None
+    if verb == "remove":
+        rows.pop(index)
+        return name
+    other = index - 1 if verb == "up" else index + 1
+    if not 0 <= other < len(rows):
+        return None
+    rows.insert(min(index, other), rows.pop(max(index, other)))
+    return f"{name}-{other}-id" if name == "promises" else f"{name}-{other}"
+
+
+def _optional(value: str) -> str | None:
+    value = value.strip()
+    return value or None
+
+
+def merged_data(base: Mapping[str, Any], form: EditForm) -> dict[str, Any]:
+    """`base` (the declaration as the editor got it) with the form's fields laid over."""
+    data = dict(base)
+    for name in SCALARS:
+        data[name] = form.scalars.get(name, "")
+    old_promises = {p.get("id"): p for p in base.get("promises") or []}
+    promises = []
+    for row in form.promises:
+        promise: dict[str, Any] = dict(old_promises.get(row["id"].strip(), {}))
+        promise["id"] = row["id"]
+        promise["text"] = row["text"]
+        commitment = _optional(row["commitment"])
+        if commitment is None:
+            promise.pop("commitment", None)
+        else:
+            promise["commitment"] = commitment
+        promises.append(promise)
+    data["promises"] = promises
+    for name in ("other_sources", "expectations", "if_not_kept", "synonyms", "implied_by"):
+        data[name] = list(form.lists.get(name, []))
+    contact: dict[str, Any] = dict(base.get("contact") or {})
+    contact["phone"] = form.contact.get("phone", "")
+    for name in ("phone_option", "email"):
+        value = _optional(form.contact.get(name, ""))
+        if value is None:
+            contact.pop(name, None)
+        else:
+            contact[name] = value
+    contact["other"] = list(form.lists.get("contact_other", []))
+    data["contact"] = contact
+    if isinstance(base.get("en"), Mapping):
+        data["en"] = _matching_english(base, data)
+    return data
+
+
+def _matching_english(base: Mapping[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    english = dict(base["en"])
+    ids = {p["id"] for p in data["promises"]}
+    if isinstance(english.get("promises"), Mapping):
+        english["promises"] = {k: v for k, v in english["promises"].items() if k in ids}
+    pairs = {**_ENGLISH_LISTS, "contact_other": "contact_other"}
+    for swedish_name, english_name in pairs.items():
+        swedish = (
+            data["contact"]["other"] if swedish_name == "contact_other" else data[swedish_name]
+        )
+        before = (
+            (base.get("contact") or {}).get("other")
+            if swedish_name == "contact_other"
+            else base.get(swedish_name)
+        ) or []
+        if english.get(english_name) and len(swedish) != len(before):
+            english.pop(english_name)
+    return english
+
+
+def field_name(loc: tuple[Any, ...]) -> str:
+    """The form field of a validation error's location."""
+    parts = [str(p) for p in loc]
+    if parts[:2] == ["contact", "other"]:
+        return "-".join(["contact_other", *parts[2:3]])
+    if parts and parts[0] == "contact":
+        return "-".join(parts[:2])
+    if parts and parts[0] == "promises":
+        return "-".join(parts[:3])
+    return "-".join(parts[:2])
+
+
+def error_code(error: Mapping[str, Any]) -> str:
+    kind, message = str(error.get("type", "")), str(error.get("msg", ""))
+    loc = [str(p) for p in error.get("loc", ())]
+    if kind == "value_error.any_str.min_length" or kind.startswith("type_error.none"):
+        return "empty"
+    if kind == "value_error.missing":
+        return "empty"
+    if kind == "value_error.list.min_items":
+        return "need_one"
+    if kind == "value_error.str.regex":
+        return "bad_id" if loc[-1:] == ["id"] else "bad_url"
+    if "unique" in message:
+        return "duplicate_id"
+    if "at least one promise" in message:
+        return "need_promise"
+    if "URL" in message:
+        return "bad_url"
+    if loc[:1] == ["en"]:
+        return "english"
+    return "invalid"
+
+
+def validate(data: Mapping[str, Any]) -> dict[str, str]:
+    """Every problem the catalog's model finds, by form field (code per field); empty
+    when the declaration is valid on its own (the whole catalog is checked on save)."""
+    try:
+        Declaration.parse_obj(data)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            errors.setdefault(field_name(tuple(error["loc"])), error_code(error))
+        return errors
+    return {}
+
+
+def dump(data: Mapping[str, Any]) -> str:
+    """The declaration file's YAML text."""
+    return yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=10_000)
