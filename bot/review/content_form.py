@@ -216,6 +216,8 @@ def validate(data: Mapping[str, Any]) -> dict[str, str]:
         errors: dict[str, str] = {}
         for error in exc.errors():
             errors.setdefault(field_name(tuple(error["loc"])), error_code(error))
+        if len(errors) > 1:  # the English is checked against Swedish fields that failed
+            errors.pop("en", None)
         return errors
     return {}
 
