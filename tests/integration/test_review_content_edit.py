@@ -267,3 +267,24 @@ def test_every_new_route_needs_a_session_the_role_and_csrf(app, db_url, method, 
     engine = engine_for(db_url)
     assert published.published_version(engine) == 1
     assert drafts.open_drafts(engine) == {}
+
+
+def test_a_rejected_or_discarded_draft_leaves_the_published_text(app, db_url):
+    erik, adam = client(app, "erik"), client(app, "adam")
+    form = published_form(db_url)
+    form.promises[promise_index(form, OLD)]["text"] = NEW
+    save(erik, form)
+    erik.post(f"{DRAFT}/skicka", {"revision": "1"})
+    rejected = adam.post(f"{DRAFT}/avvisa", {"revision": "2"})
+    assert rejected.status == 303 and "draft_rejected" in rejected.headers["location"]
+    assert "Utkastet är avvisat" in adam.get(rejected.headers["location"]).text
+    save(erik, form)
+    assert erik.post(f"{DRAFT}/kasta", {"revision": "1"}).status == 303
+    engine = engine_for(db_url)
+    assert drafts.open_drafts(engine) == {} and published.published_version(engine) == 1
+    assert OLD in erik.get(EDIT).text
+    actions = [e.action for e in audit.entries(engine)[0]]
+    assert audit.REJECT_CONTENT in actions and audit.DISCARD_CONTENT in actions
+    # A decision on a draft that is gone says so.
+    gone = adam.post(f"{DRAFT}/godkann", {"revision": "1"})
+    assert "fel=draft_gone" in gone.headers["location"]
