@@ -11,12 +11,16 @@ Swedish with its note, and `bot check` lists it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import io
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
+from ruamel.yaml import YAML  # Rasa's own YAML library (round-trip mode keeps comments)
+from ruamel.yaml.error import YAMLError
 
 from bot.core.catalog import Declaration
 
@@ -137,7 +141,9 @@ def merged_data(base: Mapping[str, Any], form: EditForm) -> dict[str, Any]:
         promises.append(promise)
     data["promises"] = promises
     for name in ("other_sources", "expectations", "if_not_kept", "synonyms", "implied_by"):
-        data[name] = list(form.lists.get(name, []))
+        rows = list(form.lists.get(name, []))
+        if rows or name in base:  # an empty list the file did not have stays out of it
+            data[name] = rows
     contact: dict[str, Any] = dict(base.get("contact") or {})
     contact["phone"] = form.contact.get("phone", "")
     for name in ("phone_option", "email"):
@@ -146,7 +152,9 @@ def merged_data(base: Mapping[str, Any], form: EditForm) -> dict[str, Any]:
             contact.pop(name, None)
         else:
             contact[name] = value
-    contact["other"] = list(form.lists.get("contact_other", []))
+    other = list(form.lists.get("contact_other", []))
+    if other or "other" in contact:
+        contact["other"] = other
     data["contact"] = contact
     if isinstance(base.get("en"), Mapping):
         data["en"] = _matching_english(base, data)
@@ -225,3 +233,90 @@ def validate(data: Mapping[str, Any]) -> dict[str, str]:
 def dump(data: Mapping[str, Any]) -> str:
     """The declaration file's YAML text."""
     return yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=10_000)
+
+
+def _same_style(old: Any, new: Any) -> Any:
+    """`new` as a scalar of `old`'s style (quoted, folded …) when both are text."""
+    if isinstance(old, str) and isinstance(new, str) and type(old) is not str:
+        try:
+            return type(old)(new)
+        except TypeError:
+            return new
+    return new
+
+
+def _lay_over(old: Any, new: Any) -> Any:
+    """`old` (a round-trip YAML node) changed only where `new` differs, so comments,
+    quoting and order stay where nothing changed."""
+    if old == new:
+        return old
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [k for k in old if k not in new]:
+            del old[key]
+        style = next((v for v in old.values() if isinstance(v, str)), None)
+        for key, value in new.items():
+            old[key] = _lay_over(old[key], value) if key in old else _same_style(style, value)
+        return old
+    if isinstance(old, list) and isinstance(new, list):
+        return _lay_list_over(old, new)
+    return _same_style(old, new)
+
+
+def _key(item: Any) -> Hashable:
+    """What identifies a list item across an edit: a promise by its id, a text by itself."""
+    if isinstance(item, dict):
+        return ("id", str(item.get("id")))
+    if isinstance(item, (str, int, float, bool)) or item is None:
+        return ("value", item)
+    return ("object", id(item))
+
+
+def _lay_list_over(old: Any, new: list[Any]) -> Any:
+    """The rows of `old` that stay are kept as they were (found by `_key`, so removing or
+    moving one row rewrites only that row); rows edited in place keep their quoting."""
+    style = next((item for item in old if isinstance(item, str)), None)
+    rows: list[Any] = []
+    by_key = {_key(item): item for item in old if isinstance(item, dict)}
+    matcher = SequenceMatcher(None, [_key(i) for i in old], [_key(i) for i in new], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            rows += [_lay_over(old[i1 + k], new[j1 + k]) for k in range(j2 - j1)]
+        else:  # new rows, or rows moved: a moved promise is its old node, changed
+            rows += [
+                _lay_over(by_key[_key(value)], value)
+                if isinstance(value, dict) and _key(value) in by_key
+                else _same_style(style, value)
+                for value in new[j1:j2]
+            ]
+    comments: Any = getattr(getattr(old, "ca", None), "items", None)
+    # A comment after the list hangs on its last item: it moves to the new last one.
+    after: Any = comments.pop(len(old) - 1, None) if comments is not None and old else None
+    for i, row in enumerate(rows):
+        if i >= len(old):
+            old.append(row)
+        elif old[i] is not row:
+            old[i] = row
+    while len(old) > len(rows):
+        del old[len(old) - 1]
+    if after is not None and old:
+        comments[len(old) - 1] = after
+    return old
+
+
+def dump_over(original: str, data: Mapping[str, Any]) -> str:
+    """The declaration file's YAML text: `original` with only what changed in `data`
+    written again (comments, quoting and order kept elsewhere, so the diff a reviewer
+    reads is the change, not the file); a plain dump when `original` cannot be read."""
+    yaml_rt: Any = YAML()  # round-trip: keeps comments and quoting
+    yaml_rt.preserve_quotes = True
+    yaml_rt.width = 10_000
+    yaml_rt.indent(mapping=2, sequence=4, offset=2)
+    try:
+        tree = yaml_rt.load(original)
+    except YAMLError:
+        return dump(data)
+    if not isinstance(tree, dict):
+        return dump(data)
+    out = io.StringIO()
+    yaml_rt.dump(_lay_over(tree, dict(data)), out)
+    return out.getvalue()

@@ -34,6 +34,34 @@ def test_every_declaration_round_trips_through_the_form(name):
     assert content_form.validate(merged) == {}
     assert Declaration.parse_obj(merged) == Declaration.parse_obj(data)
     catalog_from_documents({**DOCUMENTS, name: content_form.dump(merged)})
+    text = content_form.dump_over(DOCUMENTS[name], merged)
+    assert yaml.safe_load(text) == data
+    assert [line for line in text.splitlines() if line.lstrip().startswith("#")] == [
+        line for line in DOCUMENTS[name].splitlines() if line.lstrip().startswith("#")
+    ]  # the comments stay
+
+
+def test_only_what_changed_is_written_again():
+    import difflib
+
+    original = DOCUMENTS["bygglov.yml"]
+    data = yaml.safe_load(original)
+    form = content_form.form_from_data(data)
+    form.promises[0]["text"] = "Ny text."
+    form.lists["synonyms"].append("bygglovet")
+    text = content_form.dump_over(original, content_form.merged_data(data, form))
+    changed = [
+        line
+        for line in difflib.unified_diff(original.splitlines(), text.splitlines(), lineterm="")
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    removed = {line[1:].strip() for line in changed if line[0] == "-"}
+    added = {line[1:].strip() for line in changed if line[0] == "+"}
+    swedish = [line for line in changed if line[1:].strip() not in removed & added]
+    assert '-    text: "Personalen bemöter dig på ett bra sätt."' in swedish
+    assert '+    text: "Ny text."' in swedish
+    assert '+  - "bygglovet"' in swedish
+    assert len(swedish) == 3, swedish  # beside the English lists, indented anew
 
 
 def test_row_buttons_add_remove_and_move():
@@ -84,3 +112,17 @@ def test_errors_name_the_field_with_a_code():
         "contact-phone": "empty",
         "contact_other-0": "empty",
     }
+
+
+def test_a_moved_or_removed_row_rewrites_only_that_row():
+    original = DOCUMENTS["bygglov.yml"]
+    data = yaml.safe_load(original)
+    form = content_form.form_from_data(data)
+    content_form.apply_row_action(form, "down:promises:2")
+    content_form.apply_row_action(form, "remove:synonyms:2")
+    merged = content_form.merged_data(data, form)
+    text = content_form.dump_over(original, merged)
+    assert yaml.safe_load(text) == merged
+    moved = form.promises[3]["text"]
+    assert f'    text: "{moved}"' in text  # its quoting kept
+    assert text.count("\n") == original.count("\n") - 1  # one synonym line fewer

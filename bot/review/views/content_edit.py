@@ -140,7 +140,7 @@ async def edit_post(request: Request, service_id: str) -> HTTPResponse:
             drafts.save,
             review.engine,
             service_id,
-            content_form.dump(data),
+            content_form.dump_over(text, data),
             request.ctx.staff.username,
             based_on,
             revision,
