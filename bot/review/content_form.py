@@ -319,4 +319,23 @@ def dump_over(original: str, data: Mapping[str, Any]) -> str:
         return dump(data)
     out = io.StringIO()
     yaml_rt.dump(_lay_over(tree, dict(data)), out)
-    return out.getvalue()
+    return _original_indentation(original, out.getvalue())
+
+
+def _original_indentation(original: str, text: str) -> str:
+    """`text` with the original's lines wherever only their indentation differs (a file
+    may indent its lists two ways; the writer knows one): kept only when the result reads
+    as the same data."""
+    before, after = original.splitlines(keepends=True), text.splitlines(keepends=True)
+    matcher = SequenceMatcher(
+        None, [line.strip() for line in before], [line.strip() for line in after], autojunk=False
+    )
+    lines: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        lines += before[i1:i2] if tag == "equal" else after[j1:j2]
+    joined = "".join(lines)
+    try:
+        same = yaml.safe_load(joined) == yaml.safe_load(text)
+    except yaml.YAMLError:
+        same = False
+    return joined if same else text

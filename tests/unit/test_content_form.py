@@ -34,11 +34,7 @@ def test_every_declaration_round_trips_through_the_form(name):
     assert content_form.validate(merged) == {}
     assert Declaration.parse_obj(merged) == Declaration.parse_obj(data)
     catalog_from_documents({**DOCUMENTS, name: content_form.dump(merged)})
-    text = content_form.dump_over(DOCUMENTS[name], merged)
-    assert yaml.safe_load(text) == data
-    assert [line for line in text.splitlines() if line.lstrip().startswith("#")] == [
-        line for line in DOCUMENTS[name].splitlines() if line.lstrip().startswith("#")
-    ]  # the comments stay
+    assert content_form.dump_over(DOCUMENTS[name], merged) == DOCUMENTS[name]  # byte for byte
 
 
 def test_only_what_changed_is_written_again():
@@ -55,13 +51,11 @@ def test_only_what_changed_is_written_again():
         for line in difflib.unified_diff(original.splitlines(), text.splitlines(), lineterm="")
         if line[:1] in "+-" and line[:3] not in ("+++", "---")
     ]
-    removed = {line[1:].strip() for line in changed if line[0] == "-"}
-    added = {line[1:].strip() for line in changed if line[0] == "+"}
-    swedish = [line for line in changed if line[1:].strip() not in removed & added]
-    assert '-    text: "Personalen bemöter dig på ett bra sätt."' in swedish
-    assert '+    text: "Ny text."' in swedish
-    assert '+  - "bygglovet"' in swedish
-    assert len(swedish) == 3, swedish  # beside the English lists, indented anew
+    assert changed == [
+        '-    text: "Personalen bemöter dig på ett bra sätt."',
+        '+    text: "Ny text."',
+        '+  - "bygglovet"',
+    ]
 
 
 def test_row_buttons_add_remove_and_move():
