@@ -17,6 +17,8 @@
 | POST     /granska/innehall/<id>/stammer      | admin    | "Uppgifterna stämmer" (audited)       |
 | GET      /granska/innehall/versioner[/<n>]   | reviewer | published versions; what n changed    |
 | POST     /granska/innehall/versioner/<n>/aterstall | admin | publish version n again (audited) |
+| GET/POST /granska/innehall/<id>/redigera    | redaktör | edit as a draft (views/content_edit.py)|
+| GET/POST /granska/innehall/<id>/utkast[/..]  | redaktör | preview, send; approve/reject: admin  |
 | GET      /granska/export/samtal.csv          | admin    | the filtered list as CSV (audited)    |
 | GET      /granska/utlamnande[/samtal/<id>]   | admin    | records out: JSON/CSV/page (audited)  |
 | POST     /granska/samtal/<id>/bevara[/hav]   | admin    | hold / release for the purge (audited)|
@@ -32,7 +34,8 @@ and render a template. All user text reaches the page through Jinja2's autoescap
 
 One module per feature, each with the handlers and a `ROUTES` table of its blueprint:
 `auth` (log in/out), `conversations` (list, transcript, tags, notes, marks, CSV), `nlu`
-(inbox, verdicts, exports), `dashboard`, `content` (the catalog's review dates), `admin`
+(inbox, verdicts, exports), `dashboard`, `content` (the catalog's review dates),
+`content_edit` (drafts with four eyes), `admin`
 and `records` (utlämnande, holds); `rendering` holds the templates' environment and the
 JSON shapes. This module holds the per-app state (`ReviewContext`, `review_of`), the
 request helpers, the start/stop listeners, the headers and error pages every feature
