@@ -4,9 +4,12 @@ widget)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -60,3 +63,15 @@ def domain_response_text(name: str, path: Path = DOMAIN_FILE) -> str:
         return str(domain["responses"][name][0]["text"])
     except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError) as exc:
         raise CatalogError(f"{path}: response {name!r} with a text is missing ({exc})") from exc
+
+
+_SLOT = re.compile(r"{([^\n{}]+?)}")
+
+
+def filled_response(name: str, values: Mapping[str, Any], path: Path = DOMAIN_FILE) -> str:
+    """Response `name`'s first text with `values` in its {slots}, as Rasa fills it (a slot
+    without a value stays as written): the bot's reply, for a preview outside Rasa."""
+    return _SLOT.sub(
+        lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0),
+        domain_response_text(name, path),
+    )

@@ -33,9 +33,13 @@ from bot.review.tables import login_failures, sessions, users
 REVIEWER = "reviewer"
 CASE_HANDLER = "handlaggare"  # handles citizens' cases (Ärenden), sees their contact details
 ADMIN = "admin"
-ROLES = (REVIEWER, CASE_HANDLER, ADMIN)
+EDITOR = "redaktor"  # drafts changes to the declarations; an admin approves them
+ROLES = (REVIEWER, CASE_HANDLER, EDITOR, ADMIN)
 # The roles with case access: contact details, notes, state changes, forwarding, exports.
 CASE_ROLES = frozenset({CASE_HANDLER, ADMIN})
+# The roles that may draft changes to the declarations (Innehåll → Redigera); approving
+# and publishing a draft is the admin's, and never the draft's own author's.
+CONTENT_EDIT_ROLES = frozenset({EDITOR, ADMIN})
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")  # fullmatch: no trailing newline
 MIN_PASSWORD_LENGTH = 12
@@ -72,6 +76,10 @@ class User:
     def has_case_access(self) -> bool:
         return self.role in CASE_ROLES
 
+    @property
+    def may_edit_content(self) -> bool:
+        return self.role in CONTENT_EDIT_ROLES
+
 
 @dataclass(frozen=True)
 class Session:
@@ -87,6 +95,10 @@ class Session:
     @property
     def has_case_access(self) -> bool:
         return self.role in CASE_ROLES
+
+    @property
+    def may_edit_content(self) -> bool:
+        return self.role in CONTENT_EDIT_ROLES
 
 
 def _user(row: sa.engine.Row) -> User:

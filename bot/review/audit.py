@@ -45,6 +45,10 @@ RELEASE_CASE_HOLD = "release_case_hold"
 CONFIRM_CONTENT = "confirm_content"
 PUBLISH_CONTENT = "publish_content"
 ROLLBACK_CONTENT = "rollback_content"
+DRAFT_CONTENT = "draft_content"
+SUBMIT_CONTENT = "submit_content"
+REJECT_CONTENT = "reject_content"
+DISCARD_CONTENT = "discard_content"
 
 PAGE_SIZE = 100
 

@@ -130,9 +130,9 @@ def _wants_json(request: Request) -> bool:
     return request.path.startswith("/granska/api/")
 
 
-def staff(admin: bool = False) -> Callable[[Handler], Handler]:
-    """Require a logged-in staff member (an admin if `admin`), and a CSRF token on POST.
-    The session is in `request.ctx.staff`."""
+def staff(admin: bool = False, roles: frozenset[str] | None = None) -> Callable[[Handler], Handler]:
+    """Require a logged-in staff member (an admin if `admin`; one of `roles` if given),
+    and a CSRF token on POST. The session is in `request.ctx.staff`."""
 
     def decorator(handler: Handler) -> Handler:
         @wraps(handler)
@@ -147,10 +147,11 @@ def staff(admin: bool = False) -> Callable[[Handler], Handler]:
                 target = request.path + (f"?{request.query_string}" if request.query_string else "")
                 return redirect(f"{LOGIN_PATH}?next={quote(target, safe='')}")
             request.ctx.staff = session
-            if admin and session.role != ADMIN:
+            if (admin and session.role != ADMIN) or (roles and session.role not in roles):
                 if _wants_json(request):
                     return json({"error": "forbidden"}, status=403)
-                return review.page(request, "error.html", {"code": "forbidden"}, status=403)
+                code = "forbidden" if admin else "forbidden_role"
+                return review.page(request, "error.html", {"code": code}, status=403)
             if request.method not in ("GET", "HEAD") and not tokens_match(
                 session.csrf_token, submitted_csrf(request)
             ):

@@ -11,11 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bench.harness import RestClient
 from bench.review import Server
 from bot.core.cases import Contact, check_report
 from bot.core.catalog import load_catalog
@@ -119,6 +121,18 @@ def validate(export: Path, folder: Path) -> subprocess.CompletedProcess:
     )
 
 
+def axe_violations(page) -> list:
+    """axe-core's WCAG 2.1 AA violations on the page as it is (the context bypasses CSP)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',"
+        " 'wcag21aa']})"
+    )
+    return [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+    ]
+
+
 def test_review_in_chromium(server, browser, tmp_path):
     context = browser.new_context(accept_downloads=True, locale="sv-SE")
     page = context.new_page()
@@ -211,10 +225,12 @@ def test_review_pages_pass_axe(server, browser):
         )
     )
     assert len(case_pages) == 2  # one on hold, one with the hold form
+    content = ("/granska/innehall", "/granska/innehall/versioner", "/granska/innehall/bygglov")
     for path in (
         *pages,
-        "/granska/innehall",
-        "/granska/innehall/versioner",
+        *content[:2],
+        f"{content[2]}/redigera",
+        f"{content[2]}/utkast",
         "/granska/arenden",
         *case_pages,
         "/granska/admin/installningar",
@@ -234,3 +250,108 @@ def test_review_pages_pass_axe(server, browser):
             ]
     context.close()
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+OLD_PROMISE = (
+    "Startbesked för en eldstad får du inom högst 2 veckor efter att alla handlingar har kommit in."
+)
+NEW_PROMISE = "Startbesked för en eldstad får du inom högst 2 veckor, också under semestern."
+
+
+def log_in(browser, base: str, username: str):
+    context = browser.new_context(locale="sv-SE", bypass_csp=True)  # bypass: axe is injected
+    page = context.new_page()
+    page.goto(f"{base}/granska/logga-in")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{base}/granska/")
+    return context, page
+
+
+def bot_says(rest: RestClient, text: str, deadline_seconds: float = 8.0) -> str:
+    """Every text of the bot's answer, asked again (a new conversation each time) until
+    `text` is in it or the deadline passes; the last answer either way."""
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        said = "\n".join(r.get("text", "") for r in rest.ask("hur lång tid tar bygglov?"))
+        if text in said or time.monotonic() > deadline:
+            return said
+        time.sleep(0.5)
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot into $SHOTS_DIR when it is set (for people, not asserted)."""
+    if os.environ.get("SHOTS_DIR"):
+        folder = Path(os.environ["SHOTS_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / name), full_page=True)
+
+
+def test_an_editor_drafts_an_admin_approves_and_the_bot_answers_without_retraining(
+    web_bot, browser
+):
+    """The whole flow against the real stack: a redaktör changes a promise in the form
+    (after a field error), sees it in the preview and sends it; an admin approves; the
+    REST answer carries the new text within seconds, no retraining; rollback restores."""
+    base, db_url = web_bot.web_url, web_bot.env["TRACKER_DB_URL"]
+    add_staff(db_url, "erik", accounts.EDITOR)
+    add_staff(db_url, "adam", accounts.ADMIN)
+    rest = RestClient(web_bot.rasa_url)
+    assert OLD_PROMISE in bot_says(rest, OLD_PROMISE)
+    axe = AXE.exists()
+    problems: dict[str, list] = {}
+
+    editor_context, page = log_in(browser, base, "erik")
+    page.goto(f"{base}/granska/innehall")
+    page.get_by_role("link", name="Redigera Bygglov", exact=True).click()
+    page.wait_for_url("**/granska/innehall/bygglov/redigera")
+    texts = page.locator("textarea[id^=promises-][id$=-text]")
+    ids = texts.evaluate_all(
+        f"(all) => all.filter(e => e.value === {OLD_PROMISE!r}).map(e => e.id)"
+    )
+    assert len(ids) == 1
+    promise = page.locator(f"#{ids[0]}")
+    promise.fill(NEW_PROMISE)
+    page.get_by_label("Källa (webbadress)").fill("skelleftea.se utan https")
+    page.get_by_role("button", name="Spara utkast och förhandsgranska").click()
+    error = page.locator("#source_url-error")
+    assert error.inner_text().startswith("Skriv en hel webbadress")
+    assert page.get_by_label("Källa (webbadress)").get_attribute("aria-describedby") == (
+        "source_url-error"
+    )
+    assert promise.input_value() == NEW_PROMISE  # nothing lost
+    shot(page, "h16b-edit-field-error.png")
+    if axe:
+        problems["redigera med fel"] = axe_violations(page)
+    page.get_by_label("Källa (webbadress)").fill("https://skelleftea.se/bygglov")
+    page.get_by_role("button", name="Spara utkast och förhandsgranska").click()
+    page.wait_for_url("**/granska/innehall/bygglov/utkast?meddelande=draft_saved")
+    preview = page.get_by_role("region", name="Tider och löften")
+    assert NEW_PROMISE in preview.inner_text()
+    shot(page, "h16b-preview.png")
+    if axe:
+        problems["utkast"] = axe_violations(page)
+    page.get_by_role("button", name="Skicka för godkännande").click()
+    page.wait_for_url("**meddelande=draft_submitted")
+    assert OLD_PROMISE in bot_says(rest, OLD_PROMISE, 0)  # not published yet
+    editor_context.close()
+
+    admin_context, page = log_in(browser, base, "adam")
+    page.goto(f"{base}/granska/innehall")
+    assert "Väntar på godkännande" in page.locator("#tjanst-bygglov").inner_text()
+    page.get_by_role("link", name="Utkast för Bygglov").click()
+    page.get_by_role("button", name="Godkänn och publicera").click()
+    page.wait_for_url("**meddelande=draft_published**")
+    said = bot_says(rest, NEW_PROMISE)
+    assert NEW_PROMISE in said and OLD_PROMISE not in said
+
+    page.goto(f"{base}/granska/innehall/versioner")
+    published_rows = page.locator("tbody tr")
+    previous = published_rows.nth(1).locator("th").inner_text().split()[0]
+    page.get_by_role("button", name=f"Återställ version {previous}").click()
+    page.wait_for_url("**meddelande=content_rolled_back")
+    said = bot_says(rest, OLD_PROMISE)
+    assert OLD_PROMISE in said and NEW_PROMISE not in said
+    admin_context.close()
+    assert not any(problems.values()), json.dumps(problems, indent=1, ensure_ascii=False)

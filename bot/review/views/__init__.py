@@ -17,6 +17,8 @@
 | POST     /granska/innehall/<id>/stammer      | admin    | "Uppgifterna stämmer" (audited)       |
 | GET      /granska/innehall/versioner[/<n>]   | reviewer | published versions; what n changed    |
 | POST     /granska/innehall/versioner/<n>/aterstall | admin | publish version n again (audited) |
+| GET/POST /granska/innehall/<id>/redigera    | redaktör | edit as a draft (views/content_edit.py)|
+| GET/POST /granska/innehall/<id>/utkast[/..]  | redaktör | preview, send; approve/reject: admin  |
 | GET      /granska/export/samtal.csv          | admin    | the filtered list as CSV (audited)    |
 | GET      /granska/utlamnande[/samtal/<id>]   | admin    | records out: JSON/CSV/page (audited)  |
 | POST     /granska/samtal/<id>/bevara[/hav]   | admin    | hold / release for the purge (audited)|
@@ -32,7 +34,8 @@ and render a template. All user text reaches the page through Jinja2's autoescap
 
 One module per feature, each with the handlers and a `ROUTES` table of its blueprint:
 `auth` (log in/out), `conversations` (list, transcript, tags, notes, marks, CSV), `nlu`
-(inbox, verdicts, exports), `dashboard`, `content` (the catalog's review dates), `admin`
+(inbox, verdicts, exports), `dashboard`, `content` (the catalog's review dates),
+`content_edit` (drafts with four eyes), `admin`
 and `records` (utlämnande, holds); `rendering` holds the templates' environment and the
 JSON shapes. This module holds the per-app state (`ReviewContext`, `review_of`), the
 request helpers, the start/stop listeners, the headers and error pages every feature
@@ -61,6 +64,7 @@ from bot.review.settings import ReviewSettings
 from bot.review.tables import create_tables, engine_for, ensure_event_indexes
 from bot.review.views.rendering import STATIC_DIR, template_environment
 from bot.review.views.rendering import csv_safe as _csv_safe  # noqa: F401 - tests import it
+from bot.store.content_drafts import create_content_draft_tables
 from bot.store.content_reviews import create_content_tables
 
 logger = logging.getLogger(__name__)
@@ -139,6 +143,7 @@ def setup(app: Sanic) -> ReviewContext:
     engine = engine_for(app.ctx.config.tracker_db_url)
     create_tables(engine)
     create_content_tables(engine)
+    create_content_draft_tables(engine)
     indexes = ensure_event_indexes(engine) if settings.create_indexes else []
     context = ReviewContext(
         engine, settings, stats.DashboardCache(settings.dashboard_cache_seconds), indexes
@@ -252,6 +257,7 @@ def review_blueprint() -> BlueprintGroup:
         auth,
         cases,
         content,
+        content_edit,
         conversations,
         dashboard,
         nlu,
@@ -272,6 +278,7 @@ def review_blueprint() -> BlueprintGroup:
         _feature("nlu", nlu.ROUTES),
         _feature("dashboard", dashboard.ROUTES),
         _feature("content", content.ROUTES),
+        _feature("content_edit", content_edit.ROUTES),
         _feature("admin", admin.ROUTES),
         _feature("cases", cases.ROUTES),
         _feature("records", records.ROUTES),

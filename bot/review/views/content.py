@@ -25,7 +25,7 @@ from bot.review import audit
 from bot.review.security import staff
 from bot.review.views import ReviewContext, Route, form_value, review_of, see_other
 from bot.store import content_catalog as published
-from bot.store import content_reviews
+from bot.store import content_drafts, content_reviews
 
 PUBLISHED = "published"
 
@@ -49,7 +49,22 @@ def schedule(review: ReviewContext, catalog: Catalog) -> list[ReviewDue]:
     )
 
 
-def _row_json(due: ReviewDue, confirmation: content_reviews.Confirmation | None) -> dict[str, Any]:
+def state_of(draft: content_drafts.Draft | None) -> str:
+    """The service's state in the list: published, or its open draft's (draft, waiting)."""
+    return draft.state if draft is not None else PUBLISHED
+
+
+async def open_drafts(request: Request) -> dict[str, content_drafts.Draft]:
+    review = review_of(request)
+    await review.run(content_drafts.create_content_draft_tables, review.engine)
+    return await review.run(content_drafts.open_drafts, review.engine)
+
+
+def _row_json(
+    due: ReviewDue,
+    confirmation: content_reviews.Confirmation | None,
+    draft: content_drafts.Draft | None = None,
+) -> dict[str, Any]:
     d = due.declaration
     return {
         "id": d.id,
@@ -61,7 +76,8 @@ def _row_json(due: ReviewDue, confirmation: content_reviews.Confirmation | None)
         "reviewed_approximate": d.reviewed_approximate,
         "next_review": due.next_review.isoformat(),
         "due": due.state,
-        "state": PUBLISHED,
+        "state": state_of(draft),
+        "needs_training": bool(draft and draft.needs_training),
         "confirmed_by": confirmation.confirmed_by if confirmation else None,
         "confirmed_at": confirmation.confirmed_at if confirmation else None,
     }
@@ -83,7 +99,9 @@ async def content_page(request: Request) -> HTTPResponse:
         "content.html",
         {
             "rows": await _rows(request),
+            "drafts": await open_drafts(request),
             "settings": review.settings,
+            "training": request.args.get("traning", "") == "1",
             "message": request.args.get("meddelande", ""),
             "confirmed": request.args.get("tjanst", ""),
             "version": catalog_store(request).version,
@@ -94,10 +112,11 @@ async def content_page(request: Request) -> HTTPResponse:
 @staff()
 async def content_api(request: Request) -> HTTPResponse:
     rows = await _rows(request)
+    drafts = await open_drafts(request)
     return json(
         {
             "version": catalog_store(request).version,
-            "services": [_row_json(due, c) for due, c in rows],
+            "services": [_row_json(due, c, drafts.get(due.declaration.id)) for due, c in rows],
         }
     )
 
