@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -228,9 +228,36 @@ class Item:
     text: str
     keywords: tuple[str, ...] = ()
     commitment: str | None = None
+    # The same text in English, where the catalog has it: its words count too, so an
+    # English question meets the text it asks about ("lunch" → the meal prices).
+    text_en: str = ""
 
 
 def items_of(declaration: Declaration) -> list[Item]:
+    return [_with_english(item, declaration) for item in _swedish_items(declaration)]
+
+
+def _with_english(item: Item, declaration: Declaration) -> Item:
+    en = declaration.en
+    if en is None:
+        return item
+    index = int(item.id.rsplit("_", 1)[1]) if item.source != PROMISE and item.source != FACT else 0
+    lists = {
+        EXPECTATION: en.expectations,
+        NOT_KEPT_LINE: en.if_not_kept,
+        CONTACT_LINE: en.contact_other,
+    }
+    if item.source == PROMISE:
+        text = en.promises.get(item.id, "")
+    elif item.source == FACT:
+        text = en.facts.get(item.id, "")
+    else:
+        texts = lists.get(item.source, [])
+        text = texts[index] if index < len(texts) else ""
+    return replace(item, text_en=text) if text else item
+
+
+def _swedish_items(declaration: Declaration) -> list[Item]:
     service = declaration.id
     items = [
         Item(
@@ -290,19 +317,33 @@ class QuestionIndex:
         self.vocabulary = vocabulary
         self.items = {d.id: items_of(d) for d in catalog.declarations.values()}
         self.items[GENERAL] = [
-            Item(GENERAL, FACT, f.id, f.topic, f.text, tuple(f.keywords))
+            Item(
+                GENERAL,
+                FACT,
+                f.id,
+                f.topic,
+                f.text,
+                tuple(f.keywords),
+                text_en=catalog.municipality.general_facts_en.get(f.id, ""),
+            )
             for f in catalog.municipality.general_facts
         ]
         self._item_stems: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+        # Each keyword's stems: a keyword of several words counts only when the question
+        # has all of them ("ringa flera gånger" is not met by "fler" alone).
+        self._keyword_sets: dict[tuple[str, str], list[frozenset[str]]] = {}
         # The topics a text speaks to: its own, plus those whose cue words it uses
         # ("kostar 20 kronor" speaks to cost even where the catalog gives it no topic).
         self._item_topics: dict[tuple[str, str], set[str]] = {}
         document_frequency: Counter[str] = Counter()
         for items in self.items.values():
             for item in items:
-                text_stems = stems(vocabulary, item.text)
-                keyword_stems = set().union(*(stems(vocabulary, k) for k in item.keywords))
+                text_stems = stems(vocabulary, item.text) | stems(vocabulary, item.text_en)
+                keyword_sets = [frozenset(stems(vocabulary, k)) for k in item.keywords]
+                keyword_sets = [k for k in keyword_sets if k]
+                keyword_stems = set().union(*keyword_sets)
                 self._item_stems[(item.service, item.id)] = (text_stems, keyword_stems)
+                self._keyword_sets[(item.service, item.id)] = keyword_sets
                 cued = topic_scores(vocabulary, " . ".join([item.text, *item.keywords]))
                 own = {item.topic} if item.topic else set()
                 self._item_topics[(item.service, item.id)] = set(cued) | own
@@ -353,12 +394,21 @@ class QuestionIndex:
         the cues of the kinds of question do not count (a general question's fact cues may
         be all it has: "Mina sidor", "BankID")."""
         content = stems(self.vocabulary, question)
-        content -= self._kind_cue_stems if cue_words else self._cue_stems
+        cues = self._kind_cue_stems if cue_words else self._cue_stems
+        content -= cues
         naming = content & self._name_stems.get(service, set())
         ranked = []
         for item in self.items.get(service, []):
-            text_stems, keyword_stems = self._item_stems[(item.service, item.id)]
-            by_keyword = (content - naming) & keyword_stems
+            text_stems, _ = self._item_stems[(item.service, item.id)]
+            asked = content - naming
+            # A keyword's cue words ("ringa") count through the topic, as in the question.
+            by_keyword = set().union(
+                *(
+                    k - cues
+                    for k in self._keyword_sets[(item.service, item.id)]
+                    if k - cues and k - cues <= asked
+                )
+            )
             shared = by_keyword | (content & text_stems)
             score = sum(self._idf.get(s, 0.0) * _weight(s, by_keyword, naming) for s in shared)
             if self.speaks_to(item, topic):
