@@ -84,9 +84,10 @@ class ActionAnswerService(Action):
             ),
             remembered_service=catalog.service_id(tracker.get_slot(SLOT_SERVICE)),
             remembered_topic=tracker.get_slot(SLOT_TOPIC),
+            language=answer_language(tracker),
         )
         plan = plan_answer(catalog, question_index(catalog), question, now_in_sweden())
-        language = answer_language(tracker)
+        language = question.language
         if plan.ask_service:
             dispatcher.utter_message(
                 response=UTTER_ASK_WHICH_SERVICE,

@@ -85,6 +85,13 @@ class Question:
     authorities: list[str] = field(default_factory=list)  # other authorities named
     remembered_service: str | None = None
     remembered_topic: str | None = None
+    # The conversation's language. The model has seen few English examples, so its being
+    # sure that an English message is out of scope is not taken as sure.
+    language: str = "sv"
+
+    @property
+    def surely_out_of_scope(self) -> bool:
+        return self.confidence >= SURE_OUT_OF_SCOPE and self.language == "sv"
 
 
 @dataclass
@@ -220,10 +227,13 @@ def _asks_about_named_service(
 ) -> bool:
     """The model took the message for out of scope, unsure, but it names a service and its
     own words meet one of that service's texts closely: the citizen does ask about it."""
-    if question.confidence >= SURE_OUT_OF_SCOPE:
+    if question.surely_out_of_scope:
         return False
+    # In English one shared word with the topic's bonus will do ("lunch" and "cost" meet
+    # the meal prices): the model, not the words, is what is unsure there.
+    specific = question.language == "sv"
     return any(
-        _best_score(index, s, question.text, topic) >= STRONG_MATCH
+        _best_score(index, s, question.text, topic, specific) >= STRONG_MATCH
         for s in question.services
         if catalog.get(s)
     )
@@ -249,7 +259,7 @@ def _follows_up(
     own = _best_score(index, remembered, question.text, topic)
     if own >= 2 * STRONG_MATCH:
         return True  # its words are that service's, however sure the model is
-    if question.confidence >= SURE_OUT_OF_SCOPE:
+    if question.surely_out_of_scope:
         return False
     if own >= RARE_WORD:
         return True
@@ -261,10 +271,13 @@ def _cue_matches_any(index: QuestionIndex, text: str, words: tuple[str, ...]) ->
     return any(stem(fold(word)) in asked for word in words)
 
 
-def _best_score(index: QuestionIndex, service: str, text: str, topic: str | None) -> float:
-    """How well the question's own words meet the service's (or the general) texts."""
-    specific = [s.score for s in index.rank(service, text, topic) if s.specific]
-    return max(specific, default=0.0)
+def _best_score(
+    index: QuestionIndex, service: str, text: str, topic: str | None, specific: bool = True
+) -> float:
+    """How well the question's own words meet the service's (or the general) texts: by
+    the specific hits only (more than one word, or a keyword), unless `specific` is off."""
+    scores = [s.score for s in index.rank(service, text, topic) if s.specific or not specific]
+    return max(scores, default=0.0)
 
 
 def _by_keyword(index: QuestionIndex, service: str, text: str, topic: str | None) -> bool:

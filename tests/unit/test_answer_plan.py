@@ -31,6 +31,7 @@ def ask(catalog, index, text, intent="ask_overview", confidence=1.0, **remembere
         authorities=[m.value for m in found if m.entity == AUTHORITY],
         remembered_service=remembered.get("service"),
         remembered_topic=remembered.get("topic"),
+        language=remembered.get("language", "sv"),
     )
     return plan_answer(catalog, index, question, NOW)
 
@@ -200,3 +201,14 @@ def test_another_municipality_named_wins_over_our_service_word(catalog, index):
 def test_moving_from_another_municipality_is_still_our_question(catalog, index):
     plan = ask(catalog, index, "vi flyttar från Umeå hit, hur söker jag förskoleplats?")
     assert plan.kind == "service" and plan.service == "forskoleplats"
+
+
+def test_an_english_question_naming_a_service_is_answered_even_if_the_model_says_out_of_scope(
+    catalog, index
+):
+    text = "How much does lunch cost in LSS housing for adults?"
+    plan = ask(catalog, index, text, "out_of_scope", 0.97, language="en")
+    assert plan.kind == "service" and plan.service == "lss_bostad_vuxna"
+    assert "32 kr" in said(plan)
+    # The same sureness in a Swedish conversation is trusted.
+    assert ask(catalog, index, text, "out_of_scope", 0.97).kind == "out_of_scope"
