@@ -148,8 +148,11 @@ def _run(args: argparse.Namespace) -> int:
         action_servers=args.action_servers,
     )
     # Ctrl-C and `kill` both end in a graceful stop of every process (Stack.stop);
-    # `kill -HUP` restarts every server, one at a time, with no error for anyone.
+    # `kill -HUP` restarts every server, one at a time, with no error for anyone. SIGINT is
+    # set too: started from a script in the background, a process inherits SIGINT ignored,
+    # and Python then never turns it into KeyboardInterrupt.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
 
     def _restart(signum: int, frame: object) -> None:
         stack.restart_requested = True
