@@ -132,7 +132,9 @@ def plan_answer(catalog: Catalog, index: QuestionIndex, question: Question, now:
     ]
     if winning:
         return Plan(answers.authority_answer(catalog, winning[0]), None, topic, "authority")
-    if question.authorities and (out_of_scope or not question.services):
+    if question.authorities and (
+        out_of_scope or not question.services or _only_yielding(catalog, question.services)
+    ):
         authority = catalog.authority(question.authorities[0])
         if authority is not None:
             return Plan(answers.authority_answer(catalog, authority), None, topic, "authority")
@@ -220,6 +222,12 @@ def _general_by_rare_word(
     texts = _best_texts(ranked)
     replies = answers.general_fact_replies(catalog, texts, ranked[0].item.topic, now.date())
     return Plan(replies, None, topic, "general_fact")
+
+
+def _only_yielding(catalog: Catalog, services: list[str]) -> bool:
+    """Every service named is one that yields to another authority named beside it."""
+    declarations = [catalog.get(s) for s in services]
+    return all(d is not None and d.yields_to_authorities for d in declarations)
 
 
 def _asks_about_named_service(

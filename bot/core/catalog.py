@@ -122,6 +122,10 @@ class Declaration(_Strict):
     # Words for situations that imply the service without naming it ("carport" → bygglov);
     # matched like synonyms.
     implied_by: list[str] = []
+    # A service named by a word for what one does about anything (complain, report a
+    # fault): with another authority named in the same question, the question is about
+    # that authority ("klagomål på lasarettet" is Region Västerbotten's).
+    yields_to_authorities: bool = False
     facts: list[Fact] = []
     en: EnglishDeclaration | None = None
 

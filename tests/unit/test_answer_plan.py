@@ -212,3 +212,11 @@ def test_an_english_question_naming_a_service_is_answered_even_if_the_model_says
     assert "32 kr" in said(plan)
     # The same sureness in a Swedish conversation is trusted.
     assert ask(catalog, index, text, "out_of_scope", 0.97).kind == "out_of_scope"
+
+
+def test_a_complaint_about_another_authority_goes_to_that_authority(catalog, index):
+    plan = ask(catalog, index, "jag vill klaga på vårdcentralen, var lämnar jag klagomål?")
+    assert plan.kind == "authority" and plan.service is None
+    # Without another authority it is the municipality's complaint service.
+    plan = ask(catalog, index, "var lämnar jag klagomål på kommunen?")
+    assert plan.kind == "service" and plan.service == "synpunkter_klagomal"
