@@ -33,7 +33,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.adapters.channels import ChannelTexts
 from bot.names import ACTION_ANSWER_SERVICE
 from bot.store.conversations import delete_conversation
 
@@ -138,6 +137,10 @@ class ReadinessCheck:
     def rasa(self) -> None:
         if self.rasa_url is None:
             return
+        # Imported here: bot.adapters loads Rasa and TensorFlow (seconds), which `bot ready`
+        # and every other `bot` command that never probes Rasa can do without.
+        from bot.adapters.channels import ChannelTexts
+
         fault = ChannelTexts.from_domain().technical_problem
 
         def ask() -> Answer:

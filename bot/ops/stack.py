@@ -36,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.adapters.channels import Settings
 from bot.ops.balancer import (
     BalancerError,
     Upstream,
@@ -239,6 +238,10 @@ class Stack:
     def stop_timeout(self) -> float:
         """How long a stopping server may take: the turns in flight end within the reply
         deadline (REPLY_DEADLINE_SECONDS), plus a margin for the process to exit."""
+        # Imported here: bot.adapters loads Rasa and TensorFlow, which the launcher and the
+        # other `bot` commands do not need (seconds at each start).
+        from bot.adapters.channels import Settings
+
         return Settings.from_env(self._env()).reply_deadline + STOP_MARGIN_SECONDS
 
     def _action_server_ports(self) -> list[int]:
