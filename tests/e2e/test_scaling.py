@@ -13,7 +13,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections import Counter
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -189,34 +188,3 @@ def test_a_dead_replica_is_skipped_by_the_balancer(scaled, catalog):
         ).lost
         == 0
     )
-
-
-@pytest.mark.parametrize("lock_store", ["none", "rasa"])
-def test_without_an_atomic_lock_store_replicas_race(
-    lock_store, quick_model, tmp_path_factory, capsys
-):
-    """Why the lock store, and ours (bot/adapters/lock_store.py), is needed: the same burst with
-    each replica locking only in its own memory ("none"), and with Rasa's stock
-    RedisLockStore ("rasa"). What happens is reported (docs/DEPLOYMENT.md quotes runs),
-    not asserted: a race's outcome varies from run to run."""
-    require_nginx()
-    redis_url = redis_url_or_skip() if lock_store == "rasa" else None
-    with postgres_schema_or_skip("race") as db_url:
-        stack = scaled_stack(quick_model, tmp_path_factory.mktemp("race"), db_url, redis_url)
-        stack.env["LOCK_STORE_IMPLEMENTATION"] = "rasa"
-        stack.start()
-        try:
-            results, check = burst_of_twenty(stack)
-        finally:
-            stack.stop()
-            from bot.store.conversations import engine_for
-
-            engine_for(db_url).dispose()
-    statuses = Counter(status for status, _ in results)
-    with capsys.disabled():
-        print(
-            f"\n[2 replicas, 20 messages at once, lock store: {lock_store}] "
-            f"{check.summary()}; HTTP statuses {dict(statuses)}"
-        )
-    assert check.sent == 20
-    assert statuses[200] > 0  # the replicas served; how many messages survived varies
