@@ -52,26 +52,25 @@ def running_bot(quick_model, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def socketio_bot(quick_model, tmp_path_factory):
-    """The action server and Rasa with the socket.io channel switched on
-    (SOCKETIO_ENABLED=1; off by default, bot/ops/credentials.py), no web app."""
-    log_dir = tmp_path_factory.mktemp("socketio-stack")
-    with running(sqlite_stack(quick_model, log_dir, {"SOCKETIO_ENABLED": "1"}), web=False) as stack:
-        yield stack
-
-
-@pytest.fixture(scope="session")
 def web_bot(quick_model, tmp_path_factory):
     """The whole stack for the browser tests (action server, Rasa, web app) on free ports,
     with its own SQLite db and its own copy of the catalog (`stack.env["CATALOG_DIR"]`),
     which the web app seeds the db's published catalog from at start: tests publish a
-    change there (bot/store/content_catalog.py) and the real data stays untouched."""
+    change there (bot/store/content_catalog.py) and the real data stays untouched.
+    Its Rasa has the socket.io channel switched on too (SOCKETIO_ENABLED=1; off by default,
+    bot/ops/credentials.py, as `running_bot` shows): one stack fewer to start."""
     log_dir = tmp_path_factory.mktemp("web-stack")
     catalog_dir = log_dir / "declarations"
     shutil.copytree(DEFAULT_CATALOG_DIR, catalog_dir)
-    env = {"CATALOG_DIR": str(catalog_dir)}
+    env = {"CATALOG_DIR": str(catalog_dir), "SOCKETIO_ENABLED": "1"}
     with running(sqlite_stack(quick_model, log_dir, env)) as stack:
         yield stack
+
+
+@pytest.fixture(scope="session")
+def socketio_bot(web_bot):
+    """A stack whose Rasa has socket.io switched on: the browser tests' stack."""
+    return web_bot
 
 
 @pytest.fixture(scope="session")
