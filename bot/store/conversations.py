@@ -72,9 +72,14 @@ class TranscriptMessage:
     text: str | None = None
     buttons: list[dict[str, str]] = field(default_factory=list)
     custom: dict[str, Any] | None = None
+    # The language it is written in (the `lang` of its bubble), as the live answer gave
+    # it: the citizen's where the NLU could tell, the bot's by the conversation's language.
+    lang: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"role": self.role, "turn": self.turn}
+        if self.lang is not None:
+            body["lang"] = self.lang
         if self.text is not None:
             body["text"] = self.text
         if self.buttons:
@@ -147,12 +152,19 @@ def transcript(db_url: str, sender_id: str) -> list[TranscriptMessage]:
     messages: list[TranscriptMessage] = []
     offered: dict[str, str] = {}
     turn = 0
+    conversation_language: str | None = None
+    answer_language = reply_language(None, None)
     for type_name, timestamp, data in _rows(db_url, sender_id):
         text = data.get("text") if isinstance(data.get("text"), str) else None
         if type_name == USER:
             turn += 1
             shown = offered.get(text or "", text)
-            messages.append(TranscriptMessage(USER, turn, timestamp, text=shown))
+            parse_data = data.get("parse_data") or {}
+            found = message_language(parse_data) if isinstance(parse_data, dict) else None
+            conversation_language = found or conversation_language
+            intent = (parse_data.get("intent") or {}).get("name")
+            answer_language = reply_language(conversation_language, intent)
+            messages.append(TranscriptMessage(USER, turn, timestamp, text=shown, lang=found))
             offered = {}
             continue
         raw_extra = data.get("data")
@@ -163,8 +175,12 @@ def transcript(db_url: str, sender_id: str) -> list[TranscriptMessage]:
             continue
         if buttons:
             offered = {b["payload"]: b["title"] for b in buttons}
-        shown_in = turn + 1 if is_ai_disclosure(data) else turn
-        messages.append(TranscriptMessage(BOT, shown_in, timestamp, text, buttons, custom))
+        disclosure = is_ai_disclosure(data)  # said before the language is known: Swedish
+        shown_in = turn + 1 if disclosure else turn
+        lang = reply_language(None, None) if disclosure else answer_language
+        messages.append(
+            TranscriptMessage(BOT, shown_in, timestamp, text, buttons, custom, lang=lang)
+        )
     return messages
 
 

@@ -587,4 +587,26 @@ def test_an_english_conversation_and_a_finnish_message_carry_their_language(web_
     assert page.locator(".skw-msg--user").last.get_attribute("lang") == "fi"
     assert root.get_attribute("lang") == "en"  # no widget texts in Finnish: they stay
     assert axe_violations(page) == []
+
+    # Restored after a reload, every bubble keeps the language it had (issue 15).
+    live = bubble_languages(page)
+    page.reload()
+    page.wait_for_selector(".skw-root[data-ready]", state="attached")
+    assert bubble_languages(page) == live
+    assert live[-2:] == [("user", "fi"), ("bot", "fi")]
+    assert ("bot", "en") in live and ("user", "en") in live
+    assert page.locator(".skw-root").get_attribute("lang") == "en"
+    assert axe_violations(page) == []
     assert page.errors == []
+
+
+def bubble_languages(page) -> list[tuple[str, str | None]]:
+    """Each message bubble of the log (not the disclosure): who said it, and its lang."""
+    bubbles = page.locator(".skw-log .skw-msg:not(.skw-disclosure)")
+    return [
+        (
+            "user" if "skw-msg--user" in (bubbles.nth(i).get_attribute("class") or "") else "bot",
+            bubbles.nth(i).get_attribute("lang"),
+        )
+        for i in range(bubbles.count())
+    ]

@@ -71,14 +71,21 @@ def test_transcript_shows_what_the_citizen_saw(db):
     lines = [m.as_json() for m in conversations.transcript(url, "conversation-a")]
     assert lines == [
         {"role": "user", "turn": 1, "text": "hur lång tid tar det?"},
-        {"role": "bot", "turn": 1, "text": "Vilken tjänst gäller det?", "buttons": BUTTONS},
+        {
+            "role": "bot",
+            "turn": 1,
+            "lang": "sv",
+            "text": "Vilken tjänst gäller det?",
+            "buttons": BUTTONS,
+        },
         # the clicked button's payload is shown with its title, as in the widget
         {"role": "user", "turn": 2, "text": "Bygglov"},
-        {"role": "bot", "turn": 2, "text": "Tider och löften för Bygglov:"},
-        {"role": "bot", "turn": 2, "custom": CARD},
+        {"role": "bot", "turn": 2, "lang": "sv", "text": "Tider och löften för Bygglov:"},
+        {"role": "bot", "turn": 2, "lang": "sv", "custom": CARD},
         {
             "role": "bot",
             "turn": 2,
+            "lang": "sv",
             "text": "Källa: https://www.skelleftea.se/default.aspx?id=155433",
         },
     ]
@@ -189,7 +196,7 @@ def language_entity(value: str) -> dict:
 
 
 def test_the_language_of_each_turn_and_of_its_answer(tmp_path):
-    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
     def said(text, intent, message_id, language=None):
         entities = [language_entity(language)] if language else []
@@ -204,11 +211,17 @@ def test_the_language_of_each_turn_and_of_its_answer(tmp_path):
         [
             ActionExecuted("action_session_start"),
             SessionStarted(),
+            BotUttered("Du chattar med en chattbot.", metadata={"utter_action": DISCLOSURE}),
             said("how long does bygglov take?", "ask_promises", "m1", "en"),
+            BotUttered("a1"),
             said("bygglov", "inform_service", "m2"),  # too short to tell: stays English
+            BotUttered("a2"),
             said("Saanko asioida suomeksi?", "other_language", "m3", "fi"),
+            BotUttered("a3"),
             said("hur lång tid tar det?", "ask_promises", "m4", "sv"),
+            BotUttered("a4"),
             said("كم يستغرق", "other_language", "m5", "other"),
+            BotUttered("a5"),
         ],
     )
     url = f"sqlite:///{path}"
@@ -226,3 +239,19 @@ def test_the_language_of_each_turn_and_of_its_answer(tmp_path):
     # a conversation whose messages never said: Swedish
     empty = conversations.turn_and_language(url, "nobody-here", "m1")
     assert empty == conversations.Turn(None, None, "sv")
+    # The restored conversation marks each bubble as the live answers did; the disclosure,
+    # said before the language is known, is Swedish.
+    shown = [(m.role, m.text, m.lang) for m in conversations.transcript(url, "switching")]
+    assert shown == [
+        ("bot", "Du chattar med en chattbot.", "sv"),
+        ("user", "how long does bygglov take?", "en"),
+        ("bot", "a1", "en"),
+        ("user", "bygglov", None),
+        ("bot", "a2", "en"),
+        ("user", "Saanko asioida suomeksi?", "fi"),
+        ("bot", "a3", "fi"),
+        ("user", "hur lång tid tar det?", "sv"),
+        ("bot", "a4", "sv"),
+        ("user", "كم يستغرق", "other"),
+        ("bot", "a5", "en"),
+    ]

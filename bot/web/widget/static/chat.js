@@ -40,6 +40,7 @@
   var TEXTS = {};           // every language's UI texts (texts_by_language)
   var uiLang = "sv";        // the widget's own language: follows the bot's answers (sv or en)
   var KEY_LANG = "skelleftea-chat.lang";
+  var LANGS = ["sv", "en", "fi", "se"];  // the languages a bubble may be marked with
   var bound = [];           // [node, attribute or "text", key of T]: relabelled on a switch
   var R = null;             // the report form's texts (/api/texts "report")
   var maxDescription = 2000;
@@ -702,13 +703,16 @@
       var group = [];
       var groupTurn = null;
       var flush = function (isLast) {
-        if (group.length) { addAnswer(group, groupTurn, ratings[String(groupTurn)] || null, isLast); }
+        // each bubble in the language it was given in (lang="…"), as when it was live
+        var lang = group.length && LANGS.indexOf(group[group.length - 1].lang) >= 0 ? group[group.length - 1].lang : null;
+        if (group.length) { addAnswer(group, groupTurn, ratings[String(groupTurn)] || null, isLast, lang); }
+        if (isLast && (lang === "sv" || lang === "en")) { setLanguage(lang); }
         group = [];
       };
       messages.forEach(function (m) {
         if (m.role === "user") {
           flush(false);
-          addUserMessage(m.text || "");
+          addUserMessage(m.text || "", LANGS.indexOf(m.lang) >= 0 ? m.lang : null);
           return;
         }
         if (group.length && m.turn !== groupTurn) { flush(false); }
