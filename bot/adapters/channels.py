@@ -46,6 +46,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.message_language import ENGLISH, default_identifier
 from bot.core.redaction import (
     AWAITS,
     AWAITS_LAST_FOUR,
@@ -81,6 +82,10 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 class ChannelTexts:
     personal_data_removed: str
     technical_problem: str
+    # The same in English (domain.yml's variation for the `language` slot "en"), said to a
+    # message written in English; None: the Swedish text for every message.
+    personal_data_removed_en: str | None = None
+    technical_problem_en: str | None = None
 
     @classmethod
     def from_domain(cls, path: Path = DOMAIN_FILE) -> ChannelTexts:
@@ -94,7 +99,37 @@ class ChannelTexts:
             except (KeyError, IndexError, TypeError) as exc:
                 raise ValueError(f"{path}: response {name!r} with a text is missing") from exc
 
-        return cls(first_text(UTTER_PERSONAL_DATA_REMOVED), first_text(UTTER_TECHNICAL_PROBLEM))
+        def english_text(name: str) -> str | None:
+            for variation in responses.get(name) or []:
+                if not isinstance(variation, dict):
+                    continue
+                conditions = variation.get("condition") or []
+                if any(
+                    isinstance(c, dict) and c.get("name") == "language" and c.get("value") == "en"
+                    for c in conditions
+                ):
+                    return str(variation["text"])
+            return None
+
+        return cls(
+            first_text(UTTER_PERSONAL_DATA_REMOVED),
+            first_text(UTTER_TECHNICAL_PROBLEM),
+            english_text(UTTER_PERSONAL_DATA_REMOVED),
+            english_text(UTTER_TECHNICAL_PROBLEM),
+        )
+
+    def for_message(self, text: str) -> ChannelTexts:
+        """The texts to say about this (masked) message: English where it is written in
+        English and the domain has English, else Swedish. The identifier is the one the NLU
+        uses (one per process), asked only when a notice or a fault is to be said."""
+        if not (self.personal_data_removed_en or self.technical_problem_en):
+            return self
+        if default_identifier().identify(text).language != ENGLISH:
+            return self
+        return ChannelTexts(
+            self.personal_data_removed_en or self.personal_data_removed,
+            self.technical_problem_en or self.technical_problem,
+        )
 
 
 @dataclass(frozen=True)
@@ -352,8 +387,9 @@ class MaskingRestInput(RestInput):
             )
             answered = await handle_within(on_new_message, message, self.settings.reply_deadline)
             answer = list(collector.messages) if answered else []
-            notice = [self.texts.personal_data_removed] if masked.kinds else []
-            fault = [] if answer else [self.texts.technical_problem]
+            texts = self.texts.for_message(masked.text) if masked.kinds or not answer else None
+            notice = [texts.personal_data_removed] if texts and masked.kinds else []
+            fault = [texts.technical_problem] if texts and not answer else []
             return response.json(
                 [{"recipient_id": incoming.sender, "text": text} for text in notice]
                 + answer
@@ -417,11 +453,13 @@ class MaskingSocketIOInput(SocketIOInput):
                 output = _CountingSocketIOOutput(output.sio, output.bot_message_evt)
                 message.output_channel = output
             if masked.kinds:
-                await output.send_text_message(message.sender_id, self.texts.personal_data_removed)
+                notice = self.texts.for_message(masked.text).personal_data_removed
+                await output.send_text_message(message.sender_id, notice)
             sent_before = getattr(output, "sent", 0)
             answered = await handle_within(on_new_message, message, self.settings.reply_deadline)
             if not answered or getattr(output, "sent", 1) == sent_before:
-                await output.send_text_message(message.sender_id, self.texts.technical_problem)
+                fault = self.texts.for_message(masked.text).technical_problem
+                await output.send_text_message(message.sender_id, fault)
 
         blueprint = super().blueprint(guarded)
         self._fix_session_request()

@@ -48,7 +48,12 @@ def store(tmp_path: Path, domain: Domain) -> SQLTrackerStore:
     return SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
 
 
-def webhook_app(store: SQLTrackerStore, agent_store: Any = None) -> Sanic:
+def webhook_app(
+    store: SQLTrackerStore,
+    agent_store: Any = None,
+    texts: ChannelTexts = TEXTS,
+    answering: bool = True,
+) -> Sanic:
     """Rasa's REST channel as Rasa mounts it; each message is stored the way Rasa's
     processor stores it (a UserUttered with the channel's text, channel and metadata)."""
     app = Sanic(f"channel-{uuid.uuid4().hex[:8]}")
@@ -62,9 +67,11 @@ def webhook_app(store: SQLTrackerStore, agent_store: Any = None) -> Sanic:
             )
         )
         await store.save(tracker)
+        if not answering:
+            raise RuntimeError("the action server is down")
         await message.output_channel.send_text_message(message.sender_id, ANSWER)
 
-    channel = MaskingRestInput(TEXTS, Settings())
+    channel = MaskingRestInput(texts, Settings())
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
     return app
 
@@ -147,3 +154,16 @@ def test_a_client_cannot_say_what_its_message_awaits(store):
     send(app, "client", "9876 kr")
     texts = [e["text"] for e in stored_user_events(store, "client")[0]]
     assert texts == ["hej", "9876 kr"]
+
+
+def test_a_message_in_english_gets_the_notice_and_the_fault_in_english(store):
+    """domain.yml's English variations of the channel's two sentences, by the language of
+    the (masked) message; Swedish for every other message."""
+    texts = ChannelTexts.from_domain()
+    assert texts.personal_data_removed_en and texts.technical_problem_en
+    app = webhook_app(store, texts=texts, answering=False)
+    english = send(app, "en-1", "my phone number is 070-765 43 21, can you call me back today?")
+    assert english == [texts.personal_data_removed_en, texts.technical_problem_en]
+    swedish = send(app, "sv-1", "mitt nummer är 070-765 43 21, kan ni ringa mig i dag?")
+    assert swedish == [texts.personal_data_removed, texts.technical_problem]
+    assert send(app, "sv-2", "hej") == [texts.technical_problem]  # too short to tell: Swedish
