@@ -341,6 +341,10 @@ class QuestionIndex:
                 text_stems = stems(vocabulary, item.text) | stems(vocabulary, item.text_en)
                 keyword_sets = [frozenset(stems(vocabulary, k)) for k in item.keywords]
                 keyword_sets = [k for k in keyword_sets if k]
+                if item.service != GENERAL:
+                    # A declaration's keywords count word by word ("övriga cykelvägar" is
+                    # met by "cykelvägarna"); only the general facts' count whole.
+                    keyword_sets = [frozenset({w}) for k in keyword_sets for w in k]
                 keyword_stems = set().union(*keyword_sets)
                 self._item_stems[(item.service, item.id)] = (text_stems, keyword_stems)
                 self._keyword_sets[(item.service, item.id)] = keyword_sets
@@ -352,8 +356,11 @@ class QuestionIndex:
         self._idf = {s: math.log(1 + total / n) for s, n in document_frequency.items()}
         # Words that name a service (its name and synonyms) and recur in its texts say
         # nothing of which text answers: they weigh little and never make a hit specific.
+        # The English name's words always name the service: they occur in few texts (only
+        # the English ones), yet "building permit" says no more than "bygglov" does.
         self._name_stems = {
             d.id: self._common_within(d.id, stems(vocabulary, " . ".join([d.name, *d.synonyms])))
+            | (stems(vocabulary, d.en.name) if d.en else set())
             for d in catalog.declarations.values()
         }
         # The cue words of the kinds of question a declaration answers (times, duties, not
