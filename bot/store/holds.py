@@ -52,49 +52,70 @@ def create_table(engine: Engine) -> None:
 
 def hold(engine: Engine, sender_id: str, reason: str, held_by: str) -> Hold:
     """Put a conversation on hold (or change the reason of its hold)."""
-    reason = _checked_reason(reason)
-    create_table(engine)
-    held = Hold(sender_id, reason, held_by, time.time())
-    with engine.begin() as connection:
-        connection.execute(holds.delete().where(holds.c.sender_id == sender_id))
-        connection.execute(
-            holds.insert().values(
-                sender_id=sender_id, reason=reason, held_by=held_by, held_at=held.held_at
-            )
-        )
-    return held
+    return Hold(*_put(engine, holds, sender_id, reason, held_by))
 
 
 def release(engine: Engine, sender_id: str) -> bool:
     """Release a hold; False if the conversation was not on hold."""
-    if not sa.inspect(engine).has_table(holds.name):
-        return False
-    with engine.begin() as connection:
-        return connection.execute(holds.delete().where(holds.c.sender_id == sender_id)).rowcount > 0
+    return _delete(engine, holds, sender_id)
 
 
 def hold_of(engine: Engine, sender_id: str) -> Hold | None:
-    if not sa.inspect(engine).has_table(holds.name):
-        return None
-    with engine.connect() as connection:
-        row = connection.execute(sa.select(holds).where(holds.c.sender_id == sender_id)).first()
-    return Hold(row.sender_id, row.reason, row.held_by, row.held_at) if row else None
+    row = _row(engine, holds, sender_id)
+    return Hold(*row) if row else None
 
 
 def all_holds(engine: Engine) -> dict[str, Hold]:
     """Every hold, by conversation."""
-    if not sa.inspect(engine).has_table(holds.name):
-        return {}
-    with engine.connect() as connection:
-        rows = connection.execute(sa.select(holds)).all()
-    return {r.sender_id: Hold(r.sender_id, r.reason, r.held_by, r.held_at) for r in rows}
+    return {row[0]: Hold(*row) for row in _rows(engine, holds)}
 
 
 def held_senders(connection: Connection) -> set[str]:
     """Every conversation on hold (none if the table does not exist yet)."""
-    if not sa.inspect(connection).has_table(holds.name):
+    return _keys(connection, holds)
+
+
+# One hold table's rows: (key, reason, held_by, held_at), the key its first column.
+def _put(engine: Engine, table: sa.Table, key: str, reason: str, held_by: str) -> tuple:
+    reason = _checked_reason(reason)
+    table.create(engine, checkfirst=True)
+    key_column = table.c[table.primary_key.columns.keys()[0]]
+    row = (key, reason, held_by, time.time())
+    with engine.begin() as connection:
+        connection.execute(table.delete().where(key_column == key))
+        connection.execute(table.insert().values(dict(zip(table.c.keys(), row, strict=True))))
+    return row
+
+
+def _delete(engine: Engine, table: sa.Table, key: str) -> bool:
+    if not sa.inspect(engine).has_table(table.name):
+        return False
+    key_column = table.c[table.primary_key.columns.keys()[0]]
+    with engine.begin() as connection:
+        return connection.execute(table.delete().where(key_column == key)).rowcount > 0
+
+
+def _row(engine: Engine, table: sa.Table, key: str) -> tuple | None:
+    if not sa.inspect(engine).has_table(table.name):
+        return None
+    key_column = table.c[table.primary_key.columns.keys()[0]]
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(table).where(key_column == key)).first()
+    return tuple(row) if row else None
+
+
+def _rows(engine: Engine, table: sa.Table) -> list[tuple]:
+    if not sa.inspect(engine).has_table(table.name):
+        return []
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(sa.select(table)).all()]
+
+
+def _keys(connection: Connection, table: sa.Table) -> set[str]:
+    if not sa.inspect(connection).has_table(table.name):
         return set()
-    return set(connection.execute(sa.select(holds.c.sender_id)).scalars())
+    key_column = table.c[table.primary_key.columns.keys()[0]]
+    return set(connection.execute(sa.select(key_column)).scalars())
 
 
 # Cases (bot/store/cases.py) on hold: a closed case the purge (CASE_RETENTION_DAYS) keeps
@@ -129,47 +150,24 @@ def _checked_reason(reason: str) -> str:
 
 def hold_case(engine: Engine, number: str, reason: str, held_by: str) -> CaseHold:
     """Put a case on hold (or change the reason of its hold)."""
-    reason = _checked_reason(reason)
-    case_holds.create(engine, checkfirst=True)
-    held = CaseHold(number, reason, held_by, time.time())
-    with engine.begin() as connection:
-        connection.execute(case_holds.delete().where(case_holds.c.number == number))
-        connection.execute(
-            case_holds.insert().values(
-                number=number, reason=reason, held_by=held_by, held_at=held.held_at
-            )
-        )
-    return held
+    return CaseHold(*_put(engine, case_holds, number, reason, held_by))
 
 
 def release_case(engine: Engine, number: str) -> bool:
     """Release a case's hold; False if it was not on hold."""
-    if not sa.inspect(engine).has_table(case_holds.name):
-        return False
-    with engine.begin() as connection:
-        deleted = connection.execute(case_holds.delete().where(case_holds.c.number == number))
-        return deleted.rowcount > 0
+    return _delete(engine, case_holds, number)
 
 
 def case_hold_of(engine: Engine, number: str) -> CaseHold | None:
-    if not sa.inspect(engine).has_table(case_holds.name):
-        return None
-    with engine.connect() as connection:
-        row = connection.execute(sa.select(case_holds).where(case_holds.c.number == number)).first()
-    return CaseHold(row.number, row.reason, row.held_by, row.held_at) if row else None
+    row = _row(engine, case_holds, number)
+    return CaseHold(*row) if row else None
 
 
 def all_case_holds(engine: Engine) -> dict[str, CaseHold]:
     """Every case hold, by case number."""
-    if not sa.inspect(engine).has_table(case_holds.name):
-        return {}
-    with engine.connect() as connection:
-        rows = connection.execute(sa.select(case_holds)).all()
-    return {r.number: CaseHold(r.number, r.reason, r.held_by, r.held_at) for r in rows}
+    return {row[0]: CaseHold(*row) for row in _rows(engine, case_holds)}
 
 
 def held_case_numbers(connection: Connection) -> set[str]:
     """Every case on hold (none if the table does not exist yet)."""
-    if not sa.inspect(connection).has_table(case_holds.name):
-        return set()
-    return set(connection.execute(sa.select(case_holds.c.number)).scalars())
+    return _keys(connection, case_holds)
